@@ -1,0 +1,79 @@
+/*
+ * dfuse_layout.h - the DfuSe memory-layout string of an alt setting.
+ *
+ * A DfuSe device names each alternate setting with a string such as
+ * "@Internal Flash  /0x08000000/0064*0002Kg" that lays out its memory:
+ * regions introduced by "/0xADDR/", each a comma-separated list of
+ * segments "COUNT*SIZE<multiplier><type>". The parser accepts the whole
+ * grammar dfu-util 0.11 accepts (several regions and segments, B/K/M
+ * multipliers, type letters a-g, a space or missing multiplier meaning
+ * bytes, a type letter in the multiplier slot, the "Device Feature" alt
+ * forced to type 'e') and reports garbage with the offending character and
+ * its offset. The formatter writes a layout back. The parse result lives in
+ * a caller-owned fixed-size struct: no allocation.
+ */
+#ifndef DFU_DFUSE_LAYOUT_H
+#define DFU_DFUSE_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfu/error.h"
+
+#define DFUSE_MEM_READABLE 0x1
+#define DFUSE_MEM_ERASABLE 0x2
+#define DFUSE_MEM_WRITEABLE 0x4
+
+#define DFUSE_LAYOUT_MAX_SEGMENTS 32
+#define DFUSE_LAYOUT_NAME_MAX 64
+
+/* One run of equally sized pages. A "COUNT*SIZE" item becomes one segment. */
+struct dfuse_segment {
+	uint32_t start;
+	uint32_t end;		/* inclusive: start + count * page_size - 1 */
+	uint32_t page_size;
+	uint32_t count;
+	uint8_t type;		/* DFUSE_MEM_* bits (type letter & 7) */
+	char type_letter;	/* the letter as written, 'a'..'g' */
+	char multiplier;	/* 'B', 'K', 'M' or ' ' as written (for formatting back) */
+	uint8_t region;		/* index of the "/0xADDR/" region it belongs to */
+	uint8_t count_digits;	/* digits written for count and size, so the   */
+	uint8_t size_digits;	/* formatter reproduces "0064*0002Kg" exactly  */
+};
+
+struct dfuse_layout {
+	char name[DFUSE_LAYOUT_NAME_MAX + 1]; /* after '@', trailing spaces kept */
+	size_t nsegments;
+	struct dfuse_segment seg[DFUSE_LAYOUT_MAX_SEGMENTS];
+	unsigned warnings;	/* DFUSE_WARN_* bits: what dfu-util would warn about */
+};
+
+#define DFUSE_WARN_ASSUMED_BYTES 0x1	/* a space or unknown multiplier was read as bytes */
+#define DFUSE_WARN_TYPE_IN_MULT 0x2	/* a type letter stood where the multiplier goes */
+#define DFUSE_WARN_FORCED_TYPE 0x4	/* "Device Feature" forced to type 'e' */
+#define DFUSE_WARN_SKIPPED 0x8		/* a segment with no valid type letter was dropped */
+#define DFUSE_WARN_TRAILING 0x10	/* bytes after the last segment were ignored */
+
+/*
+ * Parse `len` bytes of `s` (need not be NUL-terminated; parsing stops at a
+ * NUL). Returns 0, or DFU_E_FORMAT with `diag` naming the offending
+ * character, DFU_E_NOSPACE for more than DFUSE_LAYOUT_MAX_SEGMENTS segments,
+ * DFU_E_OVERFLOW for counts or sizes whose product wraps the 32-bit address
+ * space.
+ */
+int dfuse_layout_parse(const char *s, size_t len, struct dfuse_layout *out,
+		       struct dfu_diag *diag);
+
+/* Write the layout back in the device's notation; returns the string length
+ * (excluding the NUL) or DFU_E_NOSPACE. Parsing the result gives an equal
+ * layout. */
+int dfuse_layout_format(const struct dfuse_layout *l, char *out, size_t cap);
+
+/* The segment holding `address`, or NULL. */
+const struct dfuse_segment *dfuse_layout_find(const struct dfuse_layout *l, uint32_t address);
+
+/* "rew" style flags text for a type, as dfu-util -v prints: "r", "re", "rw"... */
+const char *dfuse_mem_type_text(uint8_t type);
+
+#endif
