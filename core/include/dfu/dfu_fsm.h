@@ -69,6 +69,7 @@ struct dfu_fsm {
 	uint16_t pending_block;		/* block stored in dfuDNLOAD-SYNC */
 	uint16_t pending_length;
 	bool manifest_done;		/* tolerant manifestation finished */
+	bool op_ran;			/* the stored block executed; its outcome is pending */
 };
 
 void dfu_fsm_init(struct dfu_fsm *m, const struct dfu_fsm_config *cfg, enum dfu_state initial);
