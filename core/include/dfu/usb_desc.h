@@ -108,6 +108,10 @@ int usb_interface_desc_decode(const uint8_t *in, size_t len, struct usb_interfac
  * does not fit in `cap` or in 255 bytes. Decoding writes UTF-8 into `out`
  * (always NUL-terminated when cap > 0), replacing unpaired surrogates with
  * U+FFFD; an odd bLength drops the last byte, as hosts do.
+ * Encoding returns the descriptor's size. Decoding returns the UTF-8 length
+ * without the NUL, or DFU_E_NOSPACE with as many whole characters as fit
+ * (and the NUL) written; a U+0000 unit also becomes U+FFFD, so a hostile
+ * "name\0junk" cannot compare equal to "name".
  */
 int usb_string_desc_encode(const char *utf8, uint8_t *out, size_t cap);
 int usb_string_desc_decode(const uint8_t *in, size_t len, char *out, size_t cap);
@@ -123,6 +127,21 @@ int usb_langid_desc_decode(const uint8_t *in, size_t len, uint16_t *langids, siz
  * decoded into alt->func, with alt->has_func set. Returns 1 when an alt was
  * produced, 0 at the end, or a negative error for a malformed blob
  * (bLength 0 or 1, a descriptor running past wTotalLength or the buffer).
+ *
+ * The functional descriptor describes the whole DFU interface, and ST's ROM
+ * bootloaders send it once, after the LAST alternate setting. So an alt
+ * with no functional descriptor of its own gets the first one found after
+ * any alt of the same interface: the run of consecutive interface
+ * descriptors with this bInterfaceNumber, looking both back and ahead. A
+ * descriptor directly after an alt always wins for that alt. Only DFU alts
+ * (class 0xFE, subclass 0x01) get one, and only descriptors after a DFU alt
+ * count, as type 0x21 is also HID's class descriptor.
+ *
+ * usb_config_iter_init() decodes the configuration descriptor into `cfg`
+ * (which may be NULL) and walks min(len, wTotalLength) bytes: a buffer that
+ * ends early on a descriptor boundary is walked as far as it goes, one that
+ * cuts a descriptor is DFU_E_TRUNCATED. A wTotalLength shorter than the
+ * configuration descriptor itself is DFU_E_SIZE.
  */
 struct usb_config_iter {
 	const uint8_t *buf;
