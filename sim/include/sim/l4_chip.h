@@ -88,6 +88,14 @@ enum l4_result {
 const char *l4_result_name(enum l4_result r);
 
 #define L4_OB_MAX 64
+/* Word offsets in the option-byte block as the ROM exposes it at ob_base
+ * (stm32l4-bootloader.md §2.2): each register is followed by its complement
+ * at +4 (inferred from the 8-byte stride). */
+#define L4_OB_OPTR 0x00
+#define L4_OB_PCROP1SR 0x08
+#define L4_OB_PCROP1ER 0x10
+#define L4_OB_WRP1AR 0x18
+#define L4_OB_WRP1BR 0x20
 #define L4_UID_SIZE 12
 
 struct l4_chip {
@@ -109,6 +117,13 @@ struct l4_chip {
 	enum l4_boot_target running;	/* what the last reset booted */
 	enum l4_reset_kind last_reset;
 	uint32_t reset_count[3];	/* per l4_reset_kind */
+	uint64_t mutations;		/* successful flash/OB/OTP changes: persist when it moves */
+
+	/* Bookkeeping for the event log and for the power-loss quirk. */
+	uint64_t now_us;		/* virtual time of the last timed call */
+	enum l4_reset_kind pempty_origin; /* the reset that last sampled PEMPTY */
+	bool pempty_toggled;		/* software toggled PEMPTY since that sample */
+	bool optverr;			/* last OB load saw a word/complement mismatch */
 };
 
 /*
