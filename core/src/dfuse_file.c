@@ -129,7 +129,7 @@ int dfuse_file_parse(const uint8_t *fw, size_t len, struct dfuse_file *f,
 		return rc;
 	off = DFUSE_PREFIX_SIZE;
 	for (ti = 0; ti < tmp.ntargets; ti++) {
-		size_t remain = len - off, used;
+		size_t remain = len - off, used = 0;
 		uint32_t size, nelements;
 
 		if (remain < DFUSE_TARGET_PREFIX_SIZE)

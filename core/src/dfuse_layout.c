@@ -256,7 +256,7 @@ static int read_segment(struct cursor *c, struct parse_state *ps)
  * with the warning set). */
 static int read_region(struct cursor *c, struct parse_state *ps)
 {
-	uint32_t address;
+	uint32_t address = 0;
 	int err;
 
 	c->p++; /* the '/' the name or the previous segment stopped on */
