@@ -17,6 +17,7 @@
 #define SIM_BOARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/l4_chip.h"
@@ -57,6 +58,22 @@ struct sim_board_config {
 void sim_board_config_default(struct sim_board_config *cfg, const struct l4_profile *p,
 			      unsigned index);
 
+/* The serial a board shows for a UID (modelling choice, like ST's USB device
+ * library: UID word0 + word2 as 8 upper-case hex digits, then the upper 16
+ * bits of word1 as 4; words little-endian from the UID bytes). */
+void sim_board_serial_from_uid(const uint8_t uid[L4_UID_SIZE], char *out, size_t cap);
+
+/* What the chip is running now (the chip's own `running` says what the last
+ * reset booted; a ROM leave-jump or an application's DETACH changes this
+ * without a reset). */
+enum sim_board_runs {
+	SIM_RUNS_NOTHING,	/* not powered */
+	SIM_RUNS_ROM,		/* the ROM DFU bootloader, on the bus */
+	SIM_RUNS_APP,		/* a valid application */
+	SIM_RUNS_SRAM,		/* booted SRAM1: code there is not modelled */
+	SIM_RUNS_LOCKUP,	/* main flash holds no valid vector table */
+};
+
 struct sim_bootloader; /* the ROM DFU class (l4_bootloader.c) */
 struct sim_app;	       /* the application model (l4_app.c) */
 
@@ -69,6 +86,7 @@ struct sim_board {
 	struct usb_device *on_bus;	/* NULL when nothing is connected */
 	uint32_t bus_generation;	/* +1 at every (re-)enumeration */
 	char serial[32];
+	enum sim_board_runs runs;
 };
 
 /* Create the board: a virgin chip, not yet powered. */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "dfu/dfu_proto.h"
+#include "dfu/usb_desc.h"
 
 enum usb_xfer_result {
 	USB_XFER_OK,		/* completed; `actual` bytes of IN data */
@@ -64,10 +65,35 @@ struct usb_device {
 	struct usb_class_driver drv;
 };
 
+/*
+ * Building a device, once, before it goes on the bus. usb_device_init()
+ * encodes the device descriptor and starts the configuration blob with
+ * `cfg` (wTotalLength and bNumInterfaces are kept up to date by the
+ * add functions). Strings are added in index order (the first gets index 1)
+ * and are not copied: the caller keeps them alive. Interfaces and raw
+ * class descriptors are appended to the blob in call order. Each returns 0
+ * (usb_device_add_string: the new index) or DFU_E_NOSPACE / DFU_E_FORMAT /
+ * DFU_E_INVAL.
+ */
+int usb_device_init(struct usb_device *d, const struct usb_device_desc *dev,
+		    const struct usb_config_desc *cfg, const struct usb_class_driver *drv);
+int usb_device_add_string(struct usb_device *d, const char *utf8);
+int usb_device_add_interface(struct usb_device *d, const struct usb_interface_desc *intf);
+int usb_device_add_raw(struct usb_device *d, const uint8_t *desc, size_t len);
+
+/* Complete an IN transfer with `len` bytes of `data`, cut to wLength and
+ * in_cap as a device does (the host asked for at most that). */
+enum usb_xfer_result usb_ctrl_reply(struct usb_ctrl_xfer *x, const void *data, size_t len);
+
 /* Reset the core to the default state (no configuration, alt 0). */
 void usb_device_bus_reset(struct usb_device *d);
 
-/* Handle one control transfer: standard requests here, others to the class. */
+/*
+ * Handle one control transfer: standard requests here, others to the class.
+ * Like ST's USB device stack, requests to an interface (standard or class)
+ * are served only in the configured state, and only for an interface that
+ * exists; an OUT request whose data stage is shorter than wLength stalls.
+ */
 enum usb_xfer_result usb_device_control(struct usb_device *d, struct usb_ctrl_xfer *x);
 
 #endif
