@@ -1,0 +1,341 @@
+/*
+ * xport_inproc.c - the in-process transport over struct sim_board.
+ *
+ * The board answers control transfers synchronously; this file adds what a
+ * host's USB stack adds around them: enumeration when a device appears,
+ * device handles that die with the enumeration they were opened on, and a
+ * clock. The clock is virtual: nothing here sleeps.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dfu/usb_desc.h"
+#include "host/xport_inproc.h"
+
+#define FS_PACKET 64u
+
+static struct xport_inproc *tp(void *ctx)
+{
+	return (struct xport_inproc *)ctx;
+}
+
+void xport_inproc_board_path(size_t board, char *out, size_t cap)
+{
+	snprintf(out, cap, "1-%zu", board + 1);
+}
+
+/* Advance the clock by what a transfer of `bytes` data bytes costs. */
+static void bus_cost(struct xport_inproc *t, size_t bytes)
+{
+	uint64_t packets = (bytes + FS_PACKET - 1) / FS_PACKET;
+	t->now_us += t->bus.per_transfer_us + packets * t->bus.per_packet_us;
+}
+
+/*
+ * One control transfer to board `i`, whatever its state. Returns bytes or
+ * a negative dfu_err; `in` must hold s->wLength bytes for IN requests.
+ */
+static int board_control(struct xport_inproc *t, size_t i, const struct dfu_setup *s,
+			 const uint8_t *out, uint8_t *in)
+{
+	struct sim_board *b = &t->boards[i];
+	uint8_t dummy[1];
+	struct usb_ctrl_xfer x;
+	enum usb_xfer_result r;
+	bool is_in = dfu_setup_is_in(s);
+
+	memset(&x, 0, sizeof(x));
+	x.setup = *s;
+	x.now_us = t->now_us;
+	if (is_in) {
+		x.in = in && s->wLength ? in : dummy;
+		x.in_cap = s->wLength ? s->wLength : 0;
+	} else {
+		x.out = out;
+		x.out_len = out ? s->wLength : 0;
+	}
+	t->transfers++;
+	if (!sim_board_on_bus(b)) {
+		bus_cost(t, 0);
+		return DFU_E_NODEV;
+	}
+	r = sim_board_control(b, &x);
+	bus_cost(t, is_in ? x.actual : x.out_len);
+	switch (r) {
+	case USB_XFER_OK:
+		if (!is_in)
+			return (int)x.out_len;
+		/* The board is ours, but a transport never hands up more than
+		 * was asked for: that is what the USB/IP client must enforce too. */
+		if (x.actual > s->wLength)
+			return DFU_E_IO;
+		return (int)x.actual;
+	case USB_XFER_STALL:
+		return DFU_E_STALL;
+	case USB_XFER_NO_ANSWER:
+	default:
+		return DFU_E_NODEV;
+	}
+}
+
+static int get_descriptor(struct xport_inproc *t, size_t i, uint8_t type, uint8_t index,
+			  uint16_t langid, uint8_t *buf, uint16_t len)
+{
+	struct dfu_setup s = {
+		.bmRequestType = 0x80,
+		.bRequest = USB_REQ_GET_DESCRIPTOR,
+		.wValue = (uint16_t)(type << 8 | index),
+		.wIndex = langid,
+		.wLength = len,
+	};
+	return board_control(t, i, &s, NULL, buf);
+}
+
+static void read_string(struct xport_inproc *t, size_t i, uint16_t langid, uint8_t index)
+{
+	struct xport_dev_info *d = &t->slot[i].info;
+	uint8_t buf[USB_STRING_MAX_BYTES];
+	char text[XPORT_STRING_MAX];
+	int n;
+
+	if (index == 0 || xport_dev_string(d, index))
+		return;
+	n = get_descriptor(t, i, USB_DT_STRING, index, langid, buf, sizeof(buf));
+	if (n < 2)
+		return; /* a host skips a string it cannot read */
+	n = usb_string_desc_decode(buf, (size_t)n, text, sizeof(text));
+	if (n < 0 && n != DFU_E_NOSPACE)
+		return; /* a too-long string is kept cut, anything else dropped */
+	xport_dev_add_string(d, index, text);
+}
+
+/* What the host's USB stack does when a device appears on a port. */
+static int enumerate_board(struct xport_inproc *t, size_t i)
+{
+	struct xport_inproc_slot *sl = &t->slot[i];
+	struct xport_dev_info *d = &sl->info;
+	struct usb_device_desc dd;
+	struct usb_config_desc cd;
+	struct usb_config_iter it;
+	struct usb_alt_info alt;
+	uint8_t buf[USB_STRING_MAX_BYTES];
+	uint16_t langs[4];
+	uint16_t langid = USB_LANGID_EN_US;
+	uint16_t total;
+	int n;
+
+	memset(sl, 0, sizeof(*sl));
+	n = get_descriptor(t, i, USB_DT_DEVICE, 0, 0, d->device_desc, USB_DT_DEVICE_SIZE);
+	if (n < 0)
+		return n;
+	if (usb_device_desc_decode(d->device_desc, (size_t)n, &dd) < 0)
+		return DFU_E_PROTOCOL;
+	n = get_descriptor(t, i, USB_DT_CONFIG, 0, 0, d->config, USB_DT_CONFIG_SIZE);
+	if (n < 0)
+		return n;
+	if (usb_config_desc_decode(d->config, (size_t)n, &cd) < 0)
+		return DFU_E_PROTOCOL;
+	total = cd.wTotalLength < XPORT_CONFIG_MAX ? cd.wTotalLength : XPORT_CONFIG_MAX;
+	n = get_descriptor(t, i, USB_DT_CONFIG, 0, 0, d->config, total);
+	if (n < 0)
+		return n;
+	d->config_len = (size_t)n;
+
+	/* The host configures the device before anyone can use it. */
+	{
+		struct dfu_setup s = {
+			.bmRequestType = 0x00,
+			.bRequest = USB_REQ_SET_CONFIGURATION,
+			.wValue = cd.bConfigurationValue,
+		};
+		n = board_control(t, i, &s, NULL, NULL);
+		if (n < 0)
+			return n;
+		sl->config_value = cd.bConfigurationValue;
+	}
+
+	n = get_descriptor(t, i, USB_DT_STRING, 0, 0, buf, sizeof(buf));
+	if (n > 0 && usb_langid_desc_decode(buf, (size_t)n, langs, 4) > 0)
+		langid = langs[0];
+	read_string(t, i, langid, dd.iManufacturer);
+	read_string(t, i, langid, dd.iProduct);
+	read_string(t, i, langid, dd.iSerialNumber);
+	read_string(t, i, langid, cd.iConfiguration);
+	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) == 0)
+		for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &alt) == 1; guard++)
+			read_string(t, i, langid, alt.intf.iInterface);
+
+	d->vid = dd.idVendor;
+	d->pid = dd.idProduct;
+	d->bcd_device = dd.bcdDevice;
+	xport_inproc_board_path(i, d->path, sizeof(d->path));
+	/* Linux hands out addresses 1..127 in turn (usb_device address). */
+	if (t->next_devnum == 0 || t->next_devnum > 127)
+		t->next_devnum = 1;
+	d->devnum = t->next_devnum++;
+	d->enum_id = t->boards[i].bus_generation;
+	{
+		const char *sn = xport_dev_string(d, dd.iSerialNumber);
+		snprintf(d->serial, sizeof(d->serial), "%s", sn ? sn : "");
+	}
+	d->ref = i;
+	sl->generation = t->boards[i].bus_generation;
+	sl->valid = true;
+	t->enumerations++;
+	return 0;
+}
+
+static int inproc_enumerate(void *ctx, xport_enum_fn cb, void *cb_ctx)
+{
+	struct xport_inproc *t = tp(ctx);
+	int visited = 0;
+
+	for (size_t i = 0; i < t->nboards; i++) {
+		struct sim_board *b = &t->boards[i];
+		struct xport_inproc_slot *sl = &t->slot[i];
+
+		if (!sim_board_on_bus(b)) {
+			sl->valid = false;
+			continue;
+		}
+		if (!sl->valid || sl->generation != b->bus_generation) {
+			if (enumerate_board(t, i) < 0) {
+				sl->valid = false; /* it fell off while being enumerated */
+				continue;
+			}
+			/* It may have re-enumerated while we read it. */
+			if (!sim_board_on_bus(b) || sl->generation != b->bus_generation) {
+				sl->valid = false;
+				continue;
+			}
+		}
+		visited++;
+		if (cb && cb(cb_ctx, &sl->info))
+			break;
+	}
+	return visited;
+}
+
+static struct xport_inproc_handle *handle_of(struct xport_inproc *t, struct xport_handle *h)
+{
+	struct xport_inproc_handle *ih = (struct xport_inproc_handle *)(void *)h;
+	if (ih < t->handle || ih >= t->handle + XPORT_INPROC_MAX_HANDLES || !ih->used)
+		return NULL;
+	return ih;
+}
+
+static bool handle_alive(struct xport_inproc *t, const struct xport_inproc_handle *ih)
+{
+	const struct sim_board *b = &t->boards[ih->board];
+	return sim_board_on_bus(b) && b->bus_generation == ih->generation;
+}
+
+static int inproc_open(void *ctx, const struct xport_dev_info *dev, struct xport_handle **h)
+{
+	struct xport_inproc *t = tp(ctx);
+	size_t i = (size_t)dev->ref;
+
+	*h = NULL;
+	if (i >= t->nboards)
+		return DFU_E_NOTFOUND;
+	if (!sim_board_on_bus(&t->boards[i]) || t->boards[i].bus_generation != dev->enum_id)
+		return DFU_E_NODEV;
+	for (size_t k = 0; k < XPORT_INPROC_MAX_HANDLES; k++) {
+		struct xport_inproc_handle *ih = &t->handle[k];
+		if (ih->used)
+			continue;
+		ih->used = true;
+		ih->board = i;
+		ih->generation = dev->enum_id;
+		*h = (struct xport_handle *)(void *)ih;
+		return 0;
+	}
+	return DFU_E_BUSY;
+}
+
+static void inproc_close(void *ctx, struct xport_handle *h)
+{
+	struct xport_inproc_handle *ih = handle_of(tp(ctx), h);
+	if (ih)
+		ih->used = false;
+}
+
+static int inproc_control(void *ctx, struct xport_handle *h, const struct dfu_setup *s,
+			  const uint8_t *out, uint8_t *in, unsigned timeout_ms)
+{
+	struct xport_inproc *t = tp(ctx);
+	struct xport_inproc_handle *ih = handle_of(t, h);
+
+	(void)timeout_ms; /* the board answers at once or never */
+	if (!ih)
+		return DFU_E_INVAL;
+	if (!handle_alive(t, ih)) {
+		bus_cost(t, 0);
+		t->transfers++;
+		return DFU_E_NODEV;
+	}
+	return board_control(t, ih->board, s, out, in);
+}
+
+static int inproc_reset(void *ctx, struct xport_handle *h)
+{
+	struct xport_inproc *t = tp(ctx);
+	struct xport_inproc_handle *ih = handle_of(t, h);
+	struct dfu_setup s = { .bmRequestType = 0x00, .bRequest = USB_REQ_SET_CONFIGURATION };
+
+	if (!ih)
+		return DFU_E_INVAL;
+	if (!handle_alive(t, ih))
+		return DFU_E_NODEV;
+	sim_board_bus_reset(&t->boards[ih->board], t->now_us);
+	t->now_us += 10000; /* USB 2.0 §7.1.7.5: reset signalling lasts at least 10 ms */
+	if (!handle_alive(t, ih))
+		return DFU_E_NODEV; /* it re-enumerated, as libusb's NOT_FOUND says */
+	/* A device that stays reconfigures as it was, as libusb_reset_device does. */
+	s.wValue = t->slot[ih->board].config_value;
+	return board_control(t, ih->board, &s, NULL, NULL) < 0 ? DFU_E_NODEV : 0;
+}
+
+static void inproc_sleep_ms(void *ctx, uint32_t ms)
+{
+	struct xport_inproc *t = tp(ctx);
+	t->now_us += (uint64_t)ms * 1000u;
+	t->slept_us += (uint64_t)ms * 1000u;
+}
+
+static uint64_t inproc_now_us(void *ctx)
+{
+	return tp(ctx)->now_us;
+}
+
+static const struct xport_ops inproc_ops = {
+	.name = "in-process",
+	.enumerate = inproc_enumerate,
+	.open = inproc_open,
+	.close = inproc_close,
+	.control = inproc_control,
+	.reset = inproc_reset,
+	.sleep_ms = inproc_sleep_ms,
+	.now_us = inproc_now_us,
+};
+
+void xport_inproc_init(struct xport_inproc *t, struct sim_board *boards, size_t nboards,
+		       uint64_t start_us)
+{
+	memset(t, 0, sizeof(*t));
+	t->boards = boards;
+	t->nboards = nboards < XPORT_INPROC_MAX_BOARDS ? nboards : XPORT_INPROC_MAX_BOARDS;
+	t->now_us = start_us;
+	t->next_devnum = 1;
+}
+
+struct xport xport_inproc(struct xport_inproc *t)
+{
+	struct xport x = { &inproc_ops, t };
+	return x;
+}
+
+void xport_inproc_set_bus(struct xport_inproc *t, struct xport_inproc_bus bus)
+{
+	t->bus = bus;
+}

@@ -1,0 +1,1203 @@
+/* test_dfu_session.c - the DFU/DfuSe session engine against the emulated
+ * STM32L412 (in-process transport, virtual clock) and against a scripted
+ * hostile device.
+ *
+ * The first half runs the seed's job and its remedies end to end: the engine
+ * flashes, leaves, watches the device come back and says what it runs; the
+ * emulator says what the chip really booted. The second half is a fake
+ * transport whose replies are short, oversized, out of state or endless:
+ * every one must end in a clean error with a sentence, within bounded
+ * requests and bounded (virtual) time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dfu/bytes.h"
+#include "dfu/dfu_file.h"
+#include "dfu/usb_desc.h"
+#include "host/dfu_session.h"
+#include "host/xport_inproc.h"
+#include "sim/l4_chip.h"
+#include "sim/sim_board.h"
+
+#define FLASH 0x08000000u
+#define OB 0x1FFF7800u
+#define IMG (16 * 1024)
+
+/* ==== part 1: the emulated board ==== */
+
+struct fx {
+	struct sim_board b[2];
+	size_t nb;
+	struct xport_inproc t;
+	struct xport x;
+	struct dfu_session s;
+	struct dfu_session_opts o;
+	struct dfu_return_report rep;
+	uint8_t img[IMG];
+	/* transcript */
+	unsigned nrec;
+	struct dfu_setup rec[128];
+	int rec_rc[128];
+};
+
+static void on_xfer(void *ctx, const struct dfu_xfer_record *r)
+{
+	struct fx *f = ctx;
+	if (f->nrec < 128) {
+		f->rec[f->nrec] = r->setup;
+		f->rec_rc[f->nrec] = r->rc;
+	}
+	f->nrec++;
+}
+
+static void make_image(uint8_t *img, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		img[i] = (uint8_t)(i * 7 + (i >> 8));
+	dfu_put_le32(img, 0x20008000u);	/* initial SP in SRAM1 */
+	dfu_put_le32(img + 4, 0x08000101u);	/* Thumb reset handler in flash */
+}
+
+static struct fx *fx_new(size_t nboards, enum sim_timing timing, unsigned quirks)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	const struct l4_profile *p = l4_profile_find("stm32l412xb");
+
+	assert_non_null(f);
+	assert_non_null(p);
+	f->nb = nboards;
+	for (size_t i = 0; i < nboards; i++) {
+		struct sim_board_config cfg;
+		sim_board_config_default(&cfg, p, (unsigned)i);
+		cfg.timing = timing;
+		cfg.quirks = quirks;
+		assert_int_equal(sim_board_init(&f->b[i], &cfg), 0);
+		sim_board_power_on(&f->b[i], 0);
+	}
+	xport_inproc_init(&f->t, f->b, nboards, 0);
+	f->x = xport_inproc(&f->t);
+	dfu_session_opts_default(&f->o);
+	f->o.transcript = on_xfer;
+	f->o.transcript_ctx = f;
+	make_image(f->img, IMG);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	dfu_session_close(&f->s);
+	for (size_t i = 0; i < f->nb; i++)
+		sim_board_free(&f->b[i]);
+	free(f);
+}
+
+static int open_alt(struct fx *f, int alt)
+{
+	struct dfu_match m;
+	dfu_match_any(&m);
+	m.alt = alt;
+	m.serial = f->b[0].serial;
+	return dfu_session_open(&f->s, &f->x, &m, &f->o);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
+}
+
+static struct dfu_dfuse_job seed_job(const struct fx *f, bool verify)
+{
+	struct dfu_dfuse_job j = {
+		.address = FLASH,
+		.data = f->img,
+		.len = IMG,
+		.mass_erase = true,
+		.verify = verify,
+		.leave = true,
+		.await_return = true,
+	};
+	return j;
+}
+
+static void test_seed_command_on_a_virgin_chip_ends_with_the_trap_diagnosed(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_DATASHEET, 0);
+	struct dfu_dfuse_job j = seed_job(f, true);
+	(void)state;
+
+	f->o.force = true; /* mass-erase:force */
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
+	assert_true(f->rep.found);
+	assert_string_equal(f->rep.dev.serial, f->b[0].serial);
+	assert_contains(f->rep.text, "flashed but not running: the flash-empty flag (PEMPTY) was "
+				     "latched at power-on; the new firmware is intact");
+	assert_contains(f->rep.text, "remedies: power cycle, or --reload-option-bytes");
+	/* The emulator agrees: the ROM runs, and says why. */
+	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM);
+	assert_non_null(sim_log_find(&f->b[0].log, "PEMPTY=1 (latched since power-on) -> system memory"));
+	/* The image is in flash all the same. */
+	assert_memory_equal(f->b[0].chip.flash, f->img, IMG);
+	fx_free(f);
+}
+
+/*
+ * The seed job's request count, compared with dfu-util 0.11 for the same
+ * command (spec §A2, 16 KiB image, wTransferSize 2048 = 8 chunks):
+ *
+ *   dfu-util 0.11                          dfu-flash (this engine)
+ *   4 string reads (LANGID+iInterface,     0 (enumeration already read them)
+ *     LANGID+iSerialNumber)
+ *   SET_INTERFACE + GETSTATUS         2    SET_INTERFACE + GETSTATUS          2
+ *   MASS_ERASE: DNLOAD + 2 GETSTATUS  3    MASS_ERASE                         3
+ *   per 2048-byte chunk: SET_ADDRESS       SET_ADDRESS once                   3
+ *     (3) + DNLOAD + 2 GETSTATUS: 8 x 6 48  8 blocks 2..9: DNLOAD + 2 GETSTATUS 24
+ *   ABORT + GETSTATUS                 2    (nothing: dfuDNLOAD-IDLE may leave)
+ *   leave: SET_ADDRESS (3) + DNLOAD        leave: SET_ADDRESS (3) + DNLOAD
+ *     + GETSTATUS                     5      + GETSTATUS                      5
+ *   -R: DETACH                        1    (device already gone)
+ *   total                            65    total                             37
+ *
+ * A read-back verify, which dfu-util does not have, adds ABORT + 8 UPLOADs
+ * (the pointer is still at 0x08000000: blocks do not move it) and an ABORT
+ * before the leave's SET_ADDRESS: 47.
+ */
+static void test_seed_job_takes_37_requests_where_dfu_util_sends_65(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	struct dfu_dfuse_job j = seed_job(f, false);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	assert_int_equal(f->s.stats.requests, 37);
+	assert_int_equal(f->nrec, 37);
+	assert_int_equal(f->s.stats.standard, 1);
+	assert_int_equal(f->s.stats.dfuse[DFUSE_SET_ADDRESS], 2);
+	assert_int_equal(f->s.stats.dfuse[DFUSE_MASS_ERASE], 1);
+	assert_int_equal(f->s.stats.dfuse[DFUSE_ERASE_PAGE], 0);
+	assert_int_equal(f->s.stats.dfu[DFU_DNLOAD], 1 + 1 + 8 + 1 + 1);
+	assert_int_equal(f->s.stats.dfu[DFU_GETSTATUS], 1 + 2 + 2 + 16 + 2 + 1);
+	/* Blocks 2, 3, ... 9 after one SET_ADDRESS: the golden order. */
+	{
+		unsigned blk = 2;
+		for (unsigned i = 0; i < f->nrec; i++)
+			if (f->rec[i].bRequest == DFU_DNLOAD && f->rec[i].wValue >= 2 &&
+			    f->rec[i].wLength == 2048)
+				assert_int_equal(f->rec[i].wValue, blk++);
+		assert_int_equal(blk, 10);
+	}
+	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
+	assert_contains(f->rep.text, "written (not verified)");
+	fx_free(f);
+}
+
+static void test_seed_job_with_verify_takes_47_requests(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	struct dfu_dfuse_job j = seed_job(f, true);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	assert_int_equal(f->s.stats.requests, 47);
+	assert_int_equal(f->s.stats.dfu[DFU_UPLOAD], 8);
+	assert_int_equal(f->s.stats.dfu[DFU_ABORT], 2);
+	/* Golden start of the transcript. */
+	assert_int_equal(f->rec[0].bRequest, 0x0B); /* SET_INTERFACE alt 0 */
+	assert_int_equal(f->rec[0].wValue, 0);
+	assert_int_equal(f->rec[1].bRequest, DFU_GETSTATUS);
+	assert_int_equal(f->rec[2].bRequest, DFU_DNLOAD); /* mass erase: [41], block 0 */
+	assert_int_equal(f->rec[2].wValue, 0);
+	assert_int_equal(f->rec[2].wLength, 1);
+	fx_free(f);
+}
+
+static void test_power_cycle_after_the_trap_runs_the_application(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_DATASHEET, 0);
+	struct dfu_dfuse_job j = seed_job(f, true);
+	char text[128];
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
+	sim_board_press_reset(&f->b[0], xport_inproc_now_us(&f->t));
+	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM); /* NRST keeps PEMPTY */
+	sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
+	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_contains(sim_board_running_text(&f->b[0], text, sizeof(text)), "application");
+	fx_free(f);
+}
+
+static void test_option_byte_rewrite_after_the_trap_runs_the_application(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_DATASHEET, 0);
+	struct dfu_dfuse_job j = seed_job(f, true);
+	uint8_t before[40];
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
+	memcpy(before, f->b[0].chip.ob_flash, sizeof(before));
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_reload_option_bytes(&f->s, &f->rep), 0);
+	assert_true(f->s.gone);
+	assert_int_equal(f->rep.kind, DFU_RETURN_GONE); /* a silent application */
+	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_memory_equal(f->b[0].chip.ob_flash, before, sizeof(before)); /* unchanged */
+	assert_non_null(sim_log_find(&f->b[0].log, "PEMPTY=0 (sampled at this reset) -> main flash"));
+	fx_free(f);
+}
+
+/* WRP1AR covering page 2 (0x08001000-0x080017FF) through an OB write; the
+ * ROM then leaves that page alone without an error, and only the read-back
+ * shows it. */
+static void test_verify_catches_a_write_protected_page(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	struct dfu_dfuse_job j = seed_job(f, true);
+	struct l4_wrp_area area = { 2, 2 };
+	uint8_t ob[64];
+	size_t n;
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_ob_read(&f->s, ob, sizeof(ob), &n), 0);
+	assert_int_equal(n, 40);
+	dfu_put_le32(ob + L4_OB_WRP1AR, l4_wrp_encode(&area));
+	dfu_put_le32(ob + L4_OB_WRP1AR + 4, ~l4_wrp_encode(&area));
+	assert_int_equal(dfu_session_ob_write(&f->s, ob, n), 0);
+	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
+	/* Still blank after the option load: back in the ROM. */
+	assert_int_equal(f->rep.kind, DFU_RETURN_BOOTLOADER);
+	assert_true(l4_flash_page_protected(&f->b[0].chip, 2));
+
+	j.leave = false;
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), DFU_E_VERIFY);
+	assert_contains(dfu_session_errmsg(&f->s), "the first at 0x08001000");
+	assert_contains(dfu_session_errmsg(&f->s), "of 16384 bytes differ");
+	assert_contains(dfu_session_errmsg(&f->s), "WRP");
+	fx_free(f);
+}
+
+static void test_leave_that_disconnects_without_status_is_a_success(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, SIM_QUIRK_LEAVE_NO_STATUS);
+	struct dfu_dfuse_job j = seed_job(f, false);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	assert_true(f->s.left_silently);
+	assert_int_equal(f->rec_rc[f->nrec - 1], DFU_E_NODEV); /* the unanswered GETSTATUS */
+	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
+	fx_free(f);
+}
+
+static void test_l4_erase_stall_is_tolerated(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_DATASHEET, SIM_QUIRK_ERASE_STALL);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_download(&f->s, FLASH, f->img, 5000, 0), 0);
+	assert_true(f->s.stats.stalls_tolerated >= 3); /* one per page */
+	assert_int_equal(dfu_session_verify(&f->s, FLASH, f->img, 5000), 0);
+	fx_free(f);
+}
+
+static void test_erase_touches_only_the_pages_of_the_image(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	/* 0x08000700 .. 0x08001A0F: pages 0, 1, 2 and 3. */
+	assert_int_equal(dfu_session_download(&f->s, FLASH + 0x700, f->img, 0x1310, 0), 0);
+	assert_int_equal(f->s.stats.dfuse[DFUSE_ERASE_PAGE], 4);
+	/* The block rule: 3 blocks after one SET_ADDRESS. */
+	assert_int_equal(f->s.stats.dfuse[DFUSE_SET_ADDRESS], 1);
+	assert_int_equal(dfu_session_verify(&f->s, FLASH + 0x700, f->img, 0x1310), 0);
+	assert_memory_equal(f->b[0].chip.flash + 0x700, f->img, 0x1310);
+	fx_free(f);
+}
+
+static void test_smaller_transfer_size_sets_the_address_per_chunk(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	(void)state;
+
+	f->o.transfer_size = 1024; /* dfu-util -t 1024 */
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(f->s.xfer, 1024);
+	assert_int_equal(dfu_session_download(&f->s, FLASH, f->img, 4096, 0), 0);
+	/* The ROM places block n at pointer + (n - 2) * its own 2048. */
+	assert_int_equal(f->s.stats.dfuse[DFUSE_SET_ADDRESS], 4);
+	assert_int_equal(dfu_session_verify(&f->s, FLASH, f->img, 4096), 0);
+	assert_memory_equal(f->b[0].chip.flash, f->img, 4096);
+	fx_free(f);
+}
+
+static void test_address_outside_flash_is_refused_before_anything_is_sent(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	uint32_t before;
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	before = f->s.stats.requests;
+	assert_int_equal(dfu_session_download(&f->s, 0x08020000u, f->img, 16, 0), DFU_E_RANGE);
+	assert_string_equal(dfu_session_errmsg(&f->s),
+			    "address 0x08020000 is outside \"Internal Flash\" "
+			    "(0x08000000-0x0801FFFF); check -s");
+	assert_int_equal(dfu_session_download(&f->s, 0x0801F000u, f->img, 8192, 0), DFU_E_RANGE);
+	assert_contains(dfu_session_errmsg(&f->s), "past the end of \"Internal Flash\"");
+	assert_int_equal(dfu_session_download(&f->s, 0xFFFFFFF0u, f->img, 32, 0), DFU_E_OVERFLOW);
+	assert_int_equal(f->s.stats.requests, before);
+	fx_free(f);
+}
+
+static void test_upload_stops_at_a_short_reply(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	uint8_t buf[4096];
+	size_t got = 0;
+	(void)state;
+
+	f->o.force = true; /* ask past the end; the ROM cuts the frame there */
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_upload(&f->s, 0x0801FC00u, buf, sizeof(buf), &got), 0);
+	assert_int_equal(got, 1024);
+	assert_int_equal(f->s.stats.dfu[DFU_UPLOAD], 1);
+	fx_free(f);
+}
+
+static void test_alt_is_found_by_its_exact_name(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	struct dfu_match m;
+	(void)state;
+
+	dfu_match_any(&m);
+	m.alt_name = "@Option Bytes  /0x1FFF7800/01*040 e";
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), 0);
+	assert_int_equal(f->s.alt, 1);
+	assert_int_equal(dfu_session_find_alt(&f->s, "Internal Flash"), 0);
+	assert_int_equal(dfu_session_find_alt(&f->s, "Device Feature"), 3);
+	assert_int_equal(dfu_session_find_alt(&f->s, "Nothing"), -1);
+	dfu_session_close(&f->s);
+
+	m.alt_name = "@Option Bytes"; /* not exact */
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_NOTFOUND);
+	fx_free(f);
+}
+
+static void test_ambiguity_is_an_error_that_lists_the_candidates(void **state)
+{
+	struct fx *f = fx_new(2, SIM_TIMING_INSTANT, 0);
+	struct dfu_match m;
+	(void)state;
+
+	dfu_match_any(&m);
+	m.alt = 0;
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_AMBIGUOUS);
+	assert_contains(dfu_session_errmsg(&f->s), "2 DFU devices match");
+	assert_contains(dfu_session_errmsg(&f->s), f->b[1].serial);
+	assert_contains(dfu_session_errmsg(&f->s), "-S SERIAL or -p PATH");
+
+	m.alt = -1;
+	m.path = "1-2";
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_AMBIGUOUS);
+	assert_contains(dfu_session_errmsg(&f->s), "has 4 DFU alt settings: 0 \"@Internal Flash");
+	assert_contains(dfu_session_errmsg(&f->s), "-a NUMBER or -a NAME");
+
+	m.alt = 0;
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), 0);
+	assert_string_equal(f->s.dev.serial, f->b[1].serial);
+	dfu_session_close(&f->s);
+
+	m.path = NULL;
+	m.vid = 0x1234;
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_NOTFOUND);
+	assert_contains(dfu_session_errmsg(&f->s), "no DFU-mode device matches");
+	fx_free(f);
+}
+
+static void test_read_unprotect_ends_with_the_device_gone(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_download(&f->s, FLASH, f->img, 2048, 0), 0);
+	assert_int_equal(dfu_session_special(&f->s, DFUSE_READ_UNPROTECT, 0), 0);
+	assert_true(f->s.gone);
+	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
+	assert_int_equal(f->rep.kind, DFU_RETURN_BLANK); /* mass-erased: blank again */
+	assert_int_equal(f->b[0].chip.flash[0], 0xFF);
+	fx_free(f);
+}
+
+static void test_leave_on_a_chip_that_booted_its_application_is_seen_leaving(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	struct dfu_dfuse_job j = seed_job(f, false);
+	(void)state;
+
+	/* First flash, then a power cycle runs it; BOOT0 high brings the ROM
+	 * back; BOOT0 low again; leave now resets into the application. */
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
+	sim_board_set_boot0(&f->b[0], true, 0);
+	sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
+	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM);
+	sim_board_set_boot0(&f->b[0], false, 0);
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_leave(&f->s, true, FLASH), 0);
+	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
+	assert_int_equal(f->rep.kind, DFU_RETURN_GONE);
+	assert_int_equal(f->rep.waited_ms, f->o.reenum_timeout_ms);
+	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	fx_free(f);
+}
+
+static void test_leave_after_a_mass_erase_reports_blank_flash(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_special(&f->s, DFUSE_MASS_ERASE, 0), 0);
+	assert_int_equal(dfu_session_leave(&f->s, false, 0), 0);
+	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
+	assert_int_equal(f->rep.kind, DFU_RETURN_BLANK);
+	assert_contains(f->rep.text, "0x08000000 is erased");
+	fx_free(f);
+}
+
+static void test_runtime_application_is_recognised_when_it_comes_back(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sim_board_config cfg;
+	struct dfu_match m;
+	(void)state;
+
+	assert_non_null(f);
+	sim_board_config_default(&cfg, l4_profile_find("stm32l412xb"), 0);
+	cfg.app = SIM_APP_DFU_RUNTIME;
+	assert_int_equal(sim_board_init(&f->b[0], &cfg), 0);
+	f->nb = 1;
+	sim_board_power_on(&f->b[0], 0);
+	xport_inproc_init(&f->t, f->b, 1, 0);
+	f->x = xport_inproc(&f->t);
+	dfu_session_opts_default(&f->o);
+	make_image(f->img, IMG);
+
+	dfu_match_any(&m);
+	m.alt = 0;
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), 0);
+	assert_int_equal(dfu_session_special(&f->s, DFUSE_MASS_ERASE, 0), 0);
+	assert_int_equal(dfu_session_download(&f->s, FLASH, f->img, IMG, DFU_DL_NO_ERASE), 0);
+	sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
+	/* The application's run-time interface is no DFU-mode device. */
+	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_STATE);
+	assert_contains(dfu_session_errmsg(&f->s), "run-time mode");
+	fx_free(f);
+}
+
+struct phases {
+	unsigned done[4];
+	size_t last_total[4];
+};
+
+static void on_progress(void *ctx, enum dfu_phase phase, size_t done, size_t total)
+{
+	struct phases *p = ctx;
+	assert_true(done <= total);
+	if (done == total) {
+		p->done[phase]++;
+		p->last_total[phase] = total;
+	}
+}
+
+static void test_progress_reports_each_phase_to_completion(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	struct phases ph = { { 0 }, { 0 } };
+	uint8_t buf[100];
+	size_t got;
+	(void)state;
+
+	f->o.progress = on_progress;
+	f->o.progress_ctx = &ph;
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_download(&f->s, FLASH, f->img, 5000, 0), 0);
+	assert_int_equal(dfu_session_verify(&f->s, FLASH, f->img, 5000), 0);
+	assert_int_equal(dfu_session_upload(&f->s, FLASH, buf, sizeof(buf), &got), 0);
+	assert_int_equal(ph.done[DFU_PHASE_ERASE], 1);
+	assert_int_equal(ph.done[DFU_PHASE_WRITE], 1);
+	assert_int_equal(ph.done[DFU_PHASE_VERIFY], 1);
+	assert_int_equal(ph.done[DFU_PHASE_READ], 1);
+	assert_int_equal(ph.last_total[DFU_PHASE_WRITE], 5000);
+	assert_memory_equal(buf, f->img, sizeof(buf));
+	fx_free(f);
+}
+
+static void test_operations_after_leave_say_the_device_left(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	uint8_t buf[16];
+	size_t got;
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_leave(&f->s, true, FLASH), 0);
+	assert_int_equal(dfu_session_upload(&f->s, FLASH, buf, sizeof(buf), &got), DFU_E_NODEV);
+	assert_contains(dfu_session_errmsg(&f->s), "not open any more");
+	assert_int_equal(dfu_session_special(&f->s, DFUSE_MASS_ERASE, 0), DFU_E_NODEV);
+	fx_free(f);
+}
+
+static void test_option_byte_sizes_are_checked(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	uint8_t ob[64] = { 0 };
+	size_t n = 7;
+	(void)state;
+
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_ob_read(&f->s, ob, 16, &n), DFU_E_NOSPACE);
+	assert_int_equal(n, 0);
+	assert_contains(dfu_session_errmsg(&f->s), "40 bytes");
+	assert_int_equal(dfu_session_ob_write(&f->s, ob, 41), DFU_E_RANGE);
+	assert_int_equal(dfu_session_ob_write(&f->s, ob, 0), DFU_E_SIZE);
+	fx_free(f);
+}
+
+static void test_dfuse_file_elements_are_flashed_where_they_say(void **state)
+{
+	struct fx *f = fx_new(1, SIM_TIMING_INSTANT, 0);
+	const struct dfuse_build_element el[2] = {
+		{ FLASH, f->img, 3000 },
+		{ FLASH + 0x4000, f->img + 3000, 100 },
+	};
+	const struct dfuse_build_target tg = { 0, "ST...", el, 2 };
+	struct dfu_suffix ids = { .bcdDevice = 0, .idProduct = 0xDF11, .idVendor = 0x0483 };
+	size_t cap = dfuse_file_build_size(&tg, 1);
+	uint8_t *file = malloc(cap);
+	int n;
+	(void)state;
+
+	assert_non_null(file);
+	n = dfuse_file_build(&tg, 1, &ids, file, cap);
+	assert_true(n > 0);
+	assert_int_equal(open_alt(f, 0), 0);
+	assert_int_equal(dfu_session_dfuse_file(&f->s, file, (size_t)n, true), 0);
+	assert_memory_equal(f->b[0].chip.flash, f->img, 3000);
+	assert_memory_equal(f->b[0].chip.flash + 0x4000, f->img + 3000, 100);
+	assert_int_equal(f->s.stats.dfuse[DFUSE_ERASE_PAGE], 3);
+
+	/* A file for another device, a raw image, a broken suffix. */
+	ids.idVendor = 0x1209;
+	n = dfuse_file_build(&tg, 1, &ids, file, cap);
+	assert_int_equal(dfu_session_dfuse_file(&f->s, file, (size_t)n, false), DFU_E_USAGE);
+	assert_contains(dfu_session_errmsg(&f->s), "the file is for 1209:df11");
+	assert_int_equal(dfu_session_dfuse_file(&f->s, f->img, 4096, false), DFU_E_FORMAT);
+	file[n - 1] ^= 0xFF;
+	assert_int_equal(dfu_session_dfuse_file(&f->s, file, (size_t)n, false), DFU_E_CRC);
+	free(file);
+	fx_free(f);
+}
+
+/* ==== part 2: a scripted hostile device ==== */
+
+struct reply {
+	int rc;		/* bytes to report (may exceed wLength), or a negative dfu_err */
+	uint8_t data[8];
+};
+
+struct fake {
+	struct xport_dev_info dev;
+	struct reply script[16];
+	size_t n, pos;
+	struct reply dflt;	/* after the script */
+	int out_rc;		/* OUT requests: 0 = succeed */
+	uint64_t now_us;
+	unsigned requests, in_requests;
+	bool opened;
+};
+
+static struct reply st(uint8_t status, uint32_t poll, uint8_t state)
+{
+	struct reply r = { .rc = 6 };
+	r.data[0] = status;
+	dfu_put_le24(r.data + 1, poll);
+	r.data[4] = state;
+	return r;
+}
+
+static int fake_enumerate(void *ctx, xport_enum_fn cb, void *cb_ctx)
+{
+	struct fake *k = ctx;
+	if (cb)
+		cb(cb_ctx, &k->dev);
+	return 1;
+}
+
+static int fake_open(void *ctx, const struct xport_dev_info *dev, struct xport_handle **h)
+{
+	struct fake *k = ctx;
+	(void)dev;
+	k->opened = true;
+	*h = (struct xport_handle *)(void *)k;
+	return 0;
+}
+
+static void fake_close(void *ctx, struct xport_handle *h)
+{
+	struct fake *k = ctx;
+	(void)h;
+	k->opened = false;
+}
+
+static int fake_control(void *ctx, struct xport_handle *h, const struct dfu_setup *s,
+			const uint8_t *out, uint8_t *in, unsigned timeout_ms)
+{
+	struct fake *k = ctx;
+	const struct reply *r;
+	(void)h;
+	(void)out;
+	(void)timeout_ms;
+
+	k->requests++;
+	k->now_us += 1000;
+	if (!dfu_setup_is_in(s))
+		return k->out_rc < 0 ? k->out_rc : s->wLength;
+	k->in_requests++;
+	r = k->pos < k->n ? &k->script[k->pos++] : &k->dflt;
+	if (r->rc > 0) {
+		/* Never write past wLength, whatever count is reported. */
+		size_t n = (size_t)r->rc;
+		if (n > s->wLength)
+			n = s->wLength;
+		if (n > sizeof(r->data))
+			n = sizeof(r->data);
+		memcpy(in, r->data, n);
+	}
+	return r->rc;
+}
+
+static int fake_reset(void *ctx, struct xport_handle *h)
+{
+	(void)ctx;
+	(void)h;
+	return 0;
+}
+
+static void fake_sleep(void *ctx, uint32_t ms)
+{
+	((struct fake *)ctx)->now_us += (uint64_t)ms * 1000;
+}
+
+static uint64_t fake_now(void *ctx)
+{
+	return ((struct fake *)ctx)->now_us;
+}
+
+static const struct xport_ops fake_ops = {
+	.name = "fake",
+	.enumerate = fake_enumerate,
+	.open = fake_open,
+	.close = fake_close,
+	.control = fake_control,
+	.reset = fake_reset,
+	.sleep_ms = fake_sleep,
+	.now_us = fake_now,
+};
+
+/* A one-alt DfuSe device like ST's ROM, alt 0 = internal flash. */
+static void fake_init(struct fake *k, uint8_t protocol)
+{
+	const struct usb_device_desc dd = { .bcdUSB = 0x0100, .bMaxPacketSize0 = 64,
+					    .idVendor = 0x0483, .idProduct = 0xDF11,
+					    .bcdDevice = 0x2200, .iSerialNumber = 3,
+					    .bNumConfigurations = 1 };
+	struct usb_config_desc cd = { .bNumInterfaces = 1, .bConfigurationValue = 1,
+				      .bmAttributes = 0xC0, .bMaxPower = 50 };
+	const struct usb_interface_desc id = { .bInterfaceClass = 0xFE,
+					       .bInterfaceSubClass = 1,
+					       .bInterfaceProtocol = protocol,
+					       .iInterface = 4 };
+	const struct dfu_func_desc fd = { 0x0B, 255, 2048, 0x011A };
+	size_t len = 0;
+	int n;
+
+	memset(k, 0, sizeof(*k));
+	usb_device_desc_encode(&dd, k->dev.device_desc, sizeof(k->dev.device_desc));
+	len = USB_DT_CONFIG_SIZE;
+	n = usb_interface_desc_encode(&id, k->dev.config + len, sizeof(k->dev.config) - len);
+	len += (size_t)n;
+	n = dfu_func_desc_encode(&fd, k->dev.config + len, sizeof(k->dev.config) - len);
+	len += (size_t)n;
+	cd.wTotalLength = (uint16_t)len;
+	usb_config_desc_encode(&cd, k->dev.config, USB_DT_CONFIG_SIZE);
+	k->dev.config_len = len;
+	k->dev.vid = 0x0483;
+	k->dev.pid = 0xDF11;
+	snprintf(k->dev.path, sizeof(k->dev.path), "9-9");
+	snprintf(k->dev.serial, sizeof(k->dev.serial), "FAKE0001");
+	xport_dev_add_string(&k->dev, 3, "FAKE0001");
+	xport_dev_add_string(&k->dev, 4, "@Internal Flash  /0x08000000/0064*0002Kg");
+	k->dflt = st(0, 0, DFU_STATE_IDLE);
+}
+
+static void fake_script(struct fake *k, struct reply r)
+{
+	assert_true(k->n < 16);
+	k->script[k->n++] = r;
+}
+
+struct hostile {
+	struct fake k;
+	struct xport x;
+	struct dfu_session s;
+	struct dfu_session_opts o;
+};
+
+static struct hostile *hostile_new(void)
+{
+	struct hostile *h = calloc(1, sizeof(*h));
+	assert_non_null(h);
+	fake_init(&h->k, USB_PROTO_DFU_MODE);
+	h->x.ops = &fake_ops;
+	h->x.ctx = &h->k;
+	dfu_session_opts_default(&h->o);
+	return h;
+}
+
+static int hostile_open(struct hostile *h)
+{
+	struct dfu_match m;
+	dfu_match_any(&m);
+	return dfu_session_open(&h->s, &h->x, &m, &h->o);
+}
+
+static void test_short_getstatus_reply_is_a_clean_protocol_error(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply r = st(0, 0, DFU_STATE_IDLE);
+	(void)state;
+
+	r.rc = 3;
+	fake_script(&h->k, r);
+	assert_int_equal(hostile_open(h), DFU_E_PROTOCOL);
+	assert_contains(dfu_session_errmsg(&h->s), "answered DFU_GETSTATUS with 3 bytes");
+	free(h);
+}
+
+static void test_oversized_reply_is_a_clean_protocol_error(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply r = st(0, 0, DFU_STATE_IDLE);
+	(void)state;
+
+	r.rc = 64;
+	fake_script(&h->k, r);
+	assert_int_equal(hostile_open(h), DFU_E_PROTOCOL);
+	assert_contains(dfu_session_errmsg(&h->s), "sent 64 bytes in answer to a request for 6");
+	free(h);
+}
+
+static void test_reply_in_the_wrong_state_is_flagged_by_the_state_machine(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));	/* open */
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));	/* after SET_ADDRESS: impossible */
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_SET_ADDRESS, FLASH), DFU_E_PROTOCOL);
+	assert_contains(dfu_session_errmsg(&h->s), "SET_ADDRESS 0x08000000: device answered dfuIDLE");
+	assert_contains(dfu_session_errmsg(&h->s), "dfuDNBUSY");
+	free(h);
+}
+
+static void test_endless_busy_with_zero_poll_gives_up_after_100_polls(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	h->k.dflt = st(0, 0, DFU_STATE_DNBUSY);
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_MASS_ERASE, 0), DFU_E_TIMEOUT);
+	assert_contains(dfu_session_errmsg(&h->s), "MASS_ERASE: the device is stuck: 100 status");
+	assert_true(h->k.requests <= 2 + 1 + 100);
+	assert_true(h->k.now_us < 1000000); /* bounded: well under a virtual second */
+	free(h);
+}
+
+static void test_endless_busy_with_a_poll_timeout_ends_at_the_operation_limit(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	h->k.dflt = st(0, 500, DFU_STATE_DNBUSY);
+	h->o.op_timeout_ms = 10000;
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_ERASE_PAGE, FLASH), DFU_E_TIMEOUT);
+	assert_contains(dfu_session_errmsg(&h->s), "still busy after 10000 ms");
+	assert_true(h->k.now_us < 11000000ull);
+	free(h);
+}
+
+static void test_absurd_poll_timeout_fails_at_once_instead_of_sleeping(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	fake_script(&h->k, st(0, 0xFFFFFF, DFU_STATE_DNBUSY));
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_SET_ADDRESS, FLASH), DFU_E_TIMEOUT);
+	assert_contains(dfu_session_errmsg(&h->s), "asks for 16777215 ms more");
+	assert_true(h->k.now_us < 1000000);
+	free(h);
+}
+
+static void test_undefined_state_17_is_a_clean_protocol_error(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, 17));
+	assert_int_equal(hostile_open(h), DFU_E_PROTOCOL);
+	assert_contains(dfu_session_errmsg(&h->s), "state 17, which DFU 1.1 does not define");
+	free(h);
+}
+
+static void test_undefined_status_is_a_clean_protocol_error(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0x42, 0, DFU_STATE_IDLE));
+	assert_int_equal(hostile_open(h), DFU_E_PROTOCOL);
+	assert_contains(dfu_session_errmsg(&h->s), "status 66");
+	free(h);
+}
+
+static void test_device_error_is_named_and_cleared(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNBUSY));
+	fake_script(&h->k, st(DFU_STATUS_ERR_TARGET, 0, DFU_STATE_ERROR));
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_ERASE_PAGE, FLASH + 0x800), DFU_E_DEVICE);
+	assert_contains(dfu_session_errmsg(&h->s), "ERASE_PAGE 0x08000800: the device reported errTARGET");
+	assert_contains(dfu_session_errmsg(&h->s), "check -s and -a");
+	assert_int_equal(h->s.stats.dfu[DFU_CLRSTATUS], 1);
+	assert_int_equal(h->s.fsm.possible, DFU_STATE_BIT(DFU_STATE_IDLE));
+	free(h);
+}
+
+static void test_stall_without_a_poll_timeout_is_not_tolerated(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply stall = { .rc = DFU_E_STALL };
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	fake_script(&h->k, stall);
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_ERASE_PAGE, FLASH), DFU_E_STALL);
+	assert_contains(dfu_session_errmsg(&h->s), "stalled DFU_GETSTATUS");
+	free(h);
+}
+
+static void test_more_than_three_stalls_are_not_tolerated(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply stall = { .rc = DFU_E_STALL };
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	fake_script(&h->k, st(0, 11, DFU_STATE_DNBUSY));
+	h->k.dflt = stall;
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_ERASE_PAGE, FLASH), DFU_E_STALL);
+	assert_int_equal(h->s.stats.stalls_tolerated, 3);
+	free(h);
+}
+
+static void test_run_time_device_is_told_to_detach_first(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_init(&h->k, USB_PROTO_DFU_RUNTIME);
+	assert_int_equal(hostile_open(h), DFU_E_STATE);
+	assert_contains(dfu_session_errmsg(&h->s), "run-time mode");
+
+	fake_init(&h->k, USB_PROTO_DFU_MODE);
+	fake_script(&h->k, st(0, 0, DFU_STATE_APP_IDLE));
+	assert_int_equal(hostile_open(h), DFU_E_STATE);
+	assert_contains(dfu_session_errmsg(&h->s), "(appIDLE)");
+	free(h);
+}
+
+static void test_device_that_vanishes_mid_download_fails_cleanly(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply gone = { .rc = DFU_E_NODEV };
+	uint8_t data[4096] = { 0 };
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));		/* open */
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNBUSY));	/* erase page 0 */
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNLOAD_IDLE));
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNBUSY));	/* erase page 1 */
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNLOAD_IDLE));
+	fake_script(&h->k, gone);
+	h->k.dflt = gone;
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_download(&h->s, FLASH, data, sizeof(data), 0), DFU_E_NODEV);
+	assert_contains(dfu_session_errmsg(&h->s), "the device disconnected during DFU_GETSTATUS");
+	assert_true(h->s.gone);
+	free(h);
+}
+
+static void test_oversized_upload_reply_is_refused(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply big = { .rc = 4000 };
+	uint8_t buf[2048];
+	size_t got = 1;
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));	/* open */
+	fake_script(&h->k, big);			/* UPLOAD of 40 */
+	h->o.force = true;
+	assert_int_equal(hostile_open(h), 0);
+	h->s.pointer_known = true; /* skip SET_ADDRESS */
+	h->s.pointer = FLASH;
+	assert_int_equal(dfu_session_upload(&h->s, FLASH, buf, 40, &got), DFU_E_PROTOCOL);
+	assert_int_equal(got, 0);
+	free(h);
+}
+
+static void test_leave_into_an_error_is_reported(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	fake_script(&h->k, st(DFU_STATUS_ERR_VENDOR, 0, DFU_STATE_ERROR));
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_leave(&h->s, false, 0), DFU_E_PROTECTED);
+	assert_contains(dfu_session_errmsg(&h->s), "errVENDOR");
+	assert_contains(dfu_session_errmsg(&h->s), "RDP level 1");
+	free(h);
+}
+
+static void test_plain_dfu_device_refuses_dfuse_operations(void **state)
+{
+	struct hostile *h = hostile_new();
+	const struct dfu_func_desc fd = { 0x03, 255, 1024, 0x0110 };
+	uint8_t data[16] = { 0 };
+	(void)state;
+
+	/* Rewrite the functional descriptor: plain DFU 1.1. */
+	dfu_func_desc_encode(&fd, h->k.dev.config + USB_DT_CONFIG_SIZE + USB_DT_INTERFACE_SIZE, 9);
+	assert_int_equal(hostile_open(h), 0);
+	assert_false(h->s.dfuse);
+	assert_int_equal(dfu_session_special(&h->s, DFUSE_MASS_ERASE, 0), DFU_E_UNSUPPORTED);
+	assert_int_equal(dfu_session_download(&h->s, FLASH, data, sizeof(data), 0), DFU_E_UNSUPPORTED);
+	assert_int_equal(dfu_session_leave(&h->s, false, 0), DFU_E_UNSUPPORTED);
+	assert_int_equal(dfu_session_ob_read(&h->s, data, sizeof(data), &(size_t){ 0 }),
+			 DFU_E_NOTFOUND);
+	free(h);
+}
+
+static void test_busy_alt_after_select_is_waited_out_and_aborted(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 20, DFU_STATE_DNBUSY));
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNLOAD_IDLE));
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(h->s.stats.dfu[DFU_ABORT], 1);
+	assert_int_equal(h->s.stats.polled_ms, 20);
+	assert_int_equal(dfu_session_to_idle(&h->s), 0);
+	free(h);
+}
+
+static void test_write_to_a_read_only_segment_is_refused(void **state)
+{
+	struct hostile *h = hostile_new();
+	uint8_t data[2048] = { 0 };
+	(void)state;
+
+	h->k.dev.nstrings = 1; /* keep the serial, replace the layout */
+	xport_dev_add_string(&h->k.dev, 4, "@Flash /0x08000000/2*1Ka,2*1Kg");
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_download(&h->s, FLASH, data, sizeof(data), 0), DFU_E_RANGE);
+	assert_contains(dfu_session_errmsg(&h->s), "cannot write 0x08000000: \"Flash\" segment "
+						    "0x08000000-0x080007FF");
+	assert_int_equal(h->s.stats.requests, 2);
+	free(h);
+}
+
+static void test_forced_write_past_the_map_erases_only_known_pages(void **state)
+{
+	struct hostile *h = hostile_new();
+	uint8_t data[2048] = { 0 };
+	(void)state;
+
+	h->k.dev.nstrings = 1;
+	xport_dev_add_string(&h->k.dev, 4, "@Flash /0x08000000/2*1Kg,1*1Ka");
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	h->k.dflt = st(0, 0, DFU_STATE_DNLOAD_IDLE);
+	h->o.force = true;
+	assert_int_equal(hostile_open(h), 0);
+	/* 0x08000400..0x08000BFF: page 1 erasable, then a read-only page,
+	 * then nothing the map knows. */
+	assert_int_equal(dfu_session_download(&h->s, FLASH + 0x400, data, sizeof(data), 0), 0);
+	assert_int_equal(h->s.stats.dfuse[DFUSE_ERASE_PAGE], 1);
+	free(h);
+}
+
+static void test_programming_error_names_the_likely_cause(void **state)
+{
+	struct hostile *h = hostile_new();
+	uint8_t data[16] = { 0 };
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));		/* open */
+	fake_script(&h->k, st(0, 0, DFU_STATE_DNLOAD_IDLE));	/* SET_ADDRESS */
+	fake_script(&h->k, st(DFU_STATUS_ERR_PROG, 0, DFU_STATE_ERROR));
+	assert_int_equal(hostile_open(h), 0);
+	assert_int_equal(dfu_session_download(&h->s, FLASH, data, sizeof(data), DFU_DL_NO_ERASE),
+			 DFU_E_DEVICE);
+	assert_contains(dfu_session_errmsg(&h->s), "DFU_DNLOAD block 2 (16 bytes for 0x08000000)");
+	assert_contains(dfu_session_errmsg(&h->s), "errPROG");
+	assert_contains(dfu_session_errmsg(&h->s), "not erased");
+	free(h);
+}
+
+static void test_transport_errors_are_named(void **state)
+{
+	struct hostile *h = hostile_new();
+	struct reply io = { .rc = DFU_E_IO }, to = { .rc = DFU_E_TIMEOUT };
+	(void)state;
+
+	fake_script(&h->k, io);
+	assert_int_equal(hostile_open(h), DFU_E_IO);
+	assert_contains(dfu_session_errmsg(&h->s), "failed on the fake transport");
+	h->k.n = h->k.pos = 0;
+	fake_script(&h->k, to);
+	assert_int_equal(hostile_open(h), DFU_E_TIMEOUT);
+	assert_contains(dfu_session_errmsg(&h->s), "no answer to DFU_GETSTATUS within 5000 ms");
+	free(h);
+}
+
+static void test_device_stuck_busy_is_given_up_on(void **state)
+{
+	struct hostile *h = hostile_new();
+	(void)state;
+
+	fake_script(&h->k, st(0, 0, DFU_STATE_IDLE));
+	h->k.dflt = st(0, 0, DFU_STATE_DNBUSY);
+	assert_int_equal(hostile_open(h), 0);
+	h->s.fsm.possible = DFU_STATE_BIT(DFU_STATE_DNBUSY); /* as after a DNLOAD */
+	assert_int_equal(dfu_session_to_idle(&h->s), DFU_E_STATE);
+	assert_contains(dfu_session_errmsg(&h->s), "stays in dfuDNBUSY and does not reach dfuIDLE");
+	free(h);
+}
+
+static void test_names_read_as_words(void **state)
+{
+	(void)state;
+	assert_string_equal(dfu_phase_name(DFU_PHASE_ERASE), "erase");
+	assert_string_equal(dfu_phase_name(DFU_PHASE_WRITE), "write");
+	assert_string_equal(dfu_phase_name(DFU_PHASE_READ), "read");
+	assert_string_equal(dfu_phase_name(DFU_PHASE_VERIFY), "verify");
+	for (int k = DFU_RETURN_NONE; k <= DFU_RETURN_EMPTY_CHECK_TRAP; k++)
+		assert_string_not_equal(dfu_return_kind_name((enum dfu_return_kind)k), "unknown");
+	assert_string_equal(dfu_phase_name((enum dfu_phase)99), "unknown phase");
+	assert_string_equal(dfu_return_kind_name(DFU_RETURN_EMPTY_CHECK_TRAP),
+			    "bootloader (PEMPTY latched)");
+	assert_string_equal(dfu_return_kind_name((enum dfu_return_kind)99), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_command_on_a_virgin_chip_ends_with_the_trap_diagnosed),
+		cmocka_unit_test(test_seed_job_takes_37_requests_where_dfu_util_sends_65),
+		cmocka_unit_test(test_seed_job_with_verify_takes_47_requests),
+		cmocka_unit_test(test_power_cycle_after_the_trap_runs_the_application),
+		cmocka_unit_test(test_option_byte_rewrite_after_the_trap_runs_the_application),
+		cmocka_unit_test(test_verify_catches_a_write_protected_page),
+		cmocka_unit_test(test_leave_that_disconnects_without_status_is_a_success),
+		cmocka_unit_test(test_l4_erase_stall_is_tolerated),
+		cmocka_unit_test(test_erase_touches_only_the_pages_of_the_image),
+		cmocka_unit_test(test_smaller_transfer_size_sets_the_address_per_chunk),
+		cmocka_unit_test(test_address_outside_flash_is_refused_before_anything_is_sent),
+		cmocka_unit_test(test_upload_stops_at_a_short_reply),
+		cmocka_unit_test(test_alt_is_found_by_its_exact_name),
+		cmocka_unit_test(test_ambiguity_is_an_error_that_lists_the_candidates),
+		cmocka_unit_test(test_read_unprotect_ends_with_the_device_gone),
+		cmocka_unit_test(test_leave_on_a_chip_that_booted_its_application_is_seen_leaving),
+		cmocka_unit_test(test_leave_after_a_mass_erase_reports_blank_flash),
+		cmocka_unit_test(test_runtime_application_is_recognised_when_it_comes_back),
+		cmocka_unit_test(test_progress_reports_each_phase_to_completion),
+		cmocka_unit_test(test_dfuse_file_elements_are_flashed_where_they_say),
+		cmocka_unit_test(test_operations_after_leave_say_the_device_left),
+		cmocka_unit_test(test_option_byte_sizes_are_checked),
+		cmocka_unit_test(test_short_getstatus_reply_is_a_clean_protocol_error),
+		cmocka_unit_test(test_oversized_reply_is_a_clean_protocol_error),
+		cmocka_unit_test(test_reply_in_the_wrong_state_is_flagged_by_the_state_machine),
+		cmocka_unit_test(test_endless_busy_with_zero_poll_gives_up_after_100_polls),
+		cmocka_unit_test(test_endless_busy_with_a_poll_timeout_ends_at_the_operation_limit),
+		cmocka_unit_test(test_absurd_poll_timeout_fails_at_once_instead_of_sleeping),
+		cmocka_unit_test(test_undefined_state_17_is_a_clean_protocol_error),
+		cmocka_unit_test(test_undefined_status_is_a_clean_protocol_error),
+		cmocka_unit_test(test_device_error_is_named_and_cleared),
+		cmocka_unit_test(test_stall_without_a_poll_timeout_is_not_tolerated),
+		cmocka_unit_test(test_more_than_three_stalls_are_not_tolerated),
+		cmocka_unit_test(test_run_time_device_is_told_to_detach_first),
+		cmocka_unit_test(test_device_that_vanishes_mid_download_fails_cleanly),
+		cmocka_unit_test(test_oversized_upload_reply_is_refused),
+		cmocka_unit_test(test_leave_into_an_error_is_reported),
+		cmocka_unit_test(test_plain_dfu_device_refuses_dfuse_operations),
+		cmocka_unit_test(test_busy_alt_after_select_is_waited_out_and_aborted),
+		cmocka_unit_test(test_write_to_a_read_only_segment_is_refused),
+		cmocka_unit_test(test_forced_write_past_the_map_erases_only_known_pages),
+		cmocka_unit_test(test_programming_error_names_the_likely_cause),
+		cmocka_unit_test(test_transport_errors_are_named),
+		cmocka_unit_test(test_device_stuck_busy_is_given_up_on),
+		cmocka_unit_test(test_names_read_as_words),
+	};
+	return cmocka_run_group_tests_name("dfu_session", tests, NULL, NULL);
+}
