@@ -146,7 +146,7 @@ static inline enum usb_xfer_result host_get_descriptor(struct host *h, uint8_t t
 static inline void host_string(struct host *h, uint8_t index, char *out, size_t cap)
 {
 	uint8_t buf[255];
-	size_t n;
+	size_t n = 0;
 
 	assert_int_equal(host_get_descriptor(h, USB_DT_STRING, index, USB_LANGID_EN_US, 255, buf,
 					     &n),
@@ -159,7 +159,7 @@ static inline void host_enumerate(struct host *h)
 {
 	uint8_t buf[USB_DEVICE_CONFIG_MAX];
 	struct usb_config_desc cd;
-	size_t n;
+	size_t n = 0;
 
 	h->gen = h->b->bus_generation;
 	h->gone = false;
@@ -398,7 +398,7 @@ static inline int host_upload(struct host *h, uint32_t address, uint8_t *out, si
 		return rc;
 	while (total < len) {
 		uint16_t want = (uint16_t)(len - total < h->xfer ? len - total : h->xfer);
-		size_t n;
+		size_t n = 0;
 		enum usb_xfer_result r = host_dfu(h, DFU_UPLOAD, block++, NULL, want, out + total, &n);
 
 		if (r != USB_XFER_OK)

@@ -420,7 +420,7 @@ static void test_runtime_application_detach_enters_the_bootloader(void **state)
 	uint8_t buf[8];
 	struct dfu_status_reply st;
 	uint32_t gen;
-	size_t n;
+	size_t n = 0;
 	char s[64];
 
 	(void)state;

@@ -119,7 +119,7 @@ static void test_rom_device_descriptor_is_st_s_bootloader(void **state)
 	static const uint8_t want[18] = { 0x12, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x40, 0x83,
 					  0x04, 0x11, 0xDF, 0x00, 0x22, 0x01, 0x02, 0x03, 0x01 };
 	uint8_t buf[64];
-	size_t n;
+	size_t n = 0;
 
 	assert_int_equal(host_get_descriptor(&f->h, USB_DT_DEVICE, 0, 0, 64, buf, &n), USB_XFER_OK);
 	assert_int_equal(n, 18);
@@ -177,7 +177,7 @@ static void test_rom_strings_are_st_s_exactly(void **state)
 	uint8_t buf[255];
 	uint16_t lang;
 	char s[128];
-	size_t n;
+	size_t n = 0;
 	int i = 0;
 
 	assert_int_equal(host_get_descriptor(&f->h, USB_DT_STRING, 0, 0, 255, buf, &n), USB_XFER_OK);
@@ -225,7 +225,7 @@ static void test_rom_stalls_device_qualifier_bos_and_bad_indexes(void **state)
 {
 	struct fx *f = *state;
 	uint8_t buf[255];
-	size_t n;
+	size_t n = 0;
 
 	assert_int_equal(host_get_descriptor(&f->h, USB_DT_DEVICE_QUALIFIER, 0, 0, 10, buf, &n),
 			 USB_XFER_STALL);
@@ -292,7 +292,7 @@ static void test_get_commands_lists_set_address_erase_and_read_unprotect(void **
 	struct fx *f = *state;
 	static const uint8_t want[4] = { 0x00, 0x21, 0x41, 0x92 };
 	uint8_t buf[64];
-	size_t n;
+	size_t n = 0;
 
 	assert_int_equal(host_dfu(&f->h, DFU_UPLOAD, 0, NULL, 64, buf, &n), USB_XFER_OK);
 	assert_int_equal(n, 4);
@@ -322,7 +322,7 @@ static void test_blocks_above_two_address_pointer_plus_transfer_size(void **stat
 {
 	struct fx *f = *state;
 	uint8_t data[16], back[16];
-	size_t n;
+	size_t n = 0;
 
 	memset(data, 0x5A, sizeof(data));
 	assert_int_equal(host_special(&f->h, DFUSE_SET_ADDRESS, FLASH), 0);

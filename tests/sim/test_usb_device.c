@@ -129,7 +129,7 @@ static void test_device_descriptor_is_returned_cut_to_wlength(void **state)
 {
 	uint8_t buf[64];
 	struct usb_device_desc d;
-	size_t n;
+	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(req(0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 64, buf, &n), USB_XFER_OK);
@@ -147,7 +147,7 @@ static void test_configuration_blob_counts_its_interfaces_and_length(void **stat
 	struct usb_config_desc cd;
 	struct usb_config_iter it;
 	struct usb_alt_info alt;
-	size_t n;
+	size_t n = 0;
 	int alts = 0;
 
 	(void)state;
@@ -176,7 +176,7 @@ static void test_string_zero_lists_langid_0409_and_strings_are_utf16(void **stat
 	uint8_t buf[255];
 	uint16_t lang[4];
 	char s[64];
-	size_t n;
+	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(req(0x80, USB_REQ_GET_DESCRIPTOR, 0x0300, 0, 255, buf, &n), USB_XFER_OK);
@@ -243,7 +243,7 @@ static void test_set_address_is_accepted_and_meaningless(void **state)
 static void test_set_configuration_tells_the_driver_and_get_configuration_reports_it(void **state)
 {
 	uint8_t one = 0xFF;
-	size_t n;
+	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(req(0x80, USB_REQ_GET_CONFIGURATION, 0, 0, 1, &one, &n), USB_XFER_OK);
@@ -298,7 +298,7 @@ static void test_set_interface_validates_the_alternate_setting(void **state)
 static void test_get_status_reports_power_and_remote_wakeup(void **state)
 {
 	uint8_t st[2];
-	size_t n;
+	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(req(0x80, USB_REQ_GET_STATUS, 0, 0, 2, st, &n), USB_XFER_OK);
@@ -346,7 +346,7 @@ static void test_remote_wakeup_stalls_on_a_device_without_it(void **state)
 static void test_class_and_vendor_requests_go_to_the_driver(void **state)
 {
 	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-	size_t n;
+	size_t n = 0;
 
 	(void)state;
 	configure();
