@@ -72,6 +72,7 @@ static const struct l4_profile profiles[] = {
 			ALT_FEATURE,
 		},
 		.leave_action = L4_LEAVE_RESET,		/* modelling choice, sim-model.md "Leave" */
+		.ob_write_reset = L4_OB_RESET_OPTION_LOAD, /* modelling choice, sim-model.md */
 		.timing = L4_TIMING_DEFAULT,
 	},
 	{
@@ -107,6 +108,7 @@ static const struct l4_profile profiles[] = {
 			ALT_FEATURE,
 		},
 		.leave_action = L4_LEAVE_RESET,		/* modelling choice; F4 field report */
+		.ob_write_reset = L4_OB_RESET_OPTION_LOAD, /* modelling choice, sim-model.md */
 		.timing = L4_TIMING_DEFAULT,
 	},
 	{
@@ -142,6 +144,7 @@ static const struct l4_profile profiles[] = {
 			ALT_FEATURE,
 		},
 		.leave_action = L4_LEAVE_RESET,		/* modelling choice */
+		.ob_write_reset = L4_OB_RESET_OPTION_LOAD, /* modelling choice, sim-model.md */
 		.timing = L4_TIMING_DEFAULT,
 	},
 	{
@@ -184,6 +187,7 @@ static const struct l4_profile profiles[] = {
 			ALT_FEATURE,
 		},
 		.leave_action = L4_LEAVE_RESET,		/* modelling choice; F5 field report */
+		.ob_write_reset = L4_OB_RESET_OPTION_LOAD, /* modelling choice, sim-model.md */
 		.timing = L4_TIMING_DEFAULT,		/* modelling choice (4 KB page erase too) */
 	},
 	{

@@ -49,6 +49,7 @@ void sim_board_config_default(struct sim_board_config *cfg, const struct l4_prof
 	cfg->profile = p;
 	cfg->boot0 = false;
 	cfg->leave = p ? p->leave_action : L4_LEAVE_RESET;
+	cfg->ob_reset = p ? p->ob_write_reset : L4_OB_RESET_OPTION_LOAD;
 	cfg->timing = SIM_TIMING_INSTANT;
 	cfg->app = SIM_APP_SILENT;
 	cfg->quirks = 0;
@@ -258,7 +259,13 @@ static void take_rom_event(struct sim_board *b)
 		rom_leave(b, at);
 		break;
 	case SIM_ROM_EV_OPTION_LOAD:
-		reset(b, L4_RESET_OPTION_LOAD, at);
+		if (b->cfg.ob_reset == L4_OB_RESET_SYSTEM) {
+			sim_logf(&b->log, at, "rom: option bytes programmed; this profile's ROM "
+					      "performs a plain system reset (no option load)");
+			reset(b, L4_RESET_SYSTEM, at);
+		} else {
+			reset(b, L4_RESET_OPTION_LOAD, at);
+		}
 		break;
 	case SIM_ROM_EV_POWER_LOSS:
 		sim_logf(&b->log, at, "power: lost during the option-byte write (quirk "

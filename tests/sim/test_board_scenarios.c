@@ -351,6 +351,34 @@ static void test_rdp2_locks_the_bootloader_out_for_good(void **state)
 	assert_int_equal(f->b->chip.reset_count[L4_RESET_POWER_ON], 2);
 }
 
+static void ob_plain_system_reset(struct sim_board_config *cfg)
+{
+	cfg->ob_reset = L4_OB_RESET_SYSTEM;
+}
+
+/* The knob for the least certain fact (stm32l4-bootloader.md §6 item 3): if
+ * the ROM's reset after an option-byte write is a plain system reset, the
+ * option-byte remedy does not clear PEMPTY and the chip stays in the ROM. */
+static void test_option_rewrite_with_a_plain_system_reset_leaves_the_trap_in_place(void **state)
+{
+	struct fx *f = fx_make(ob_plain_system_reset);
+	uint8_t ob[40];
+
+	(void)state;
+	sim_board_power_on(f->b, tick(f));
+	seed_command(f, sizeof(f->img));
+	assert_rom_on_bus(f);
+	read_ob(f, ob);
+	write_ob(f, ob);
+	assert_logged(f->b, "performs a plain system reset (no option load)");
+	assert_logged(f->b, "PEMPTY=1 (latched since power-on) -> system memory");
+	assert_rom_on_bus(f);
+	sim_board_power_cycle(f->b, tick(f));
+	assert_app_runs_silently(f);
+	board_delete(f->b);
+	free(f);
+}
+
 static void leave_jump(struct sim_board_config *cfg)
 {
 	cfg->leave = L4_LEAVE_JUMP;
@@ -571,6 +599,7 @@ int main(void)
 		T(test_reset_after_first_flash_still_boots_bootloader_until_power_cycle),
 		T(test_second_flash_on_a_programmed_chip_runs_the_application),
 		T(test_option_byte_rewrite_over_dfu_is_the_dfu_only_remedy),
+		cmocka_unit_test(test_option_rewrite_with_a_plain_system_reset_leaves_the_trap_in_place),
 		T(test_nswboot0_0_nboot0_1_runs_the_application_at_every_reset),
 		T(test_nswboot0_0_nboot0_1_boots_empty_flash_despite_pempty),
 		cmocka_unit_test(test_boot0_high_always_boots_the_bootloader),

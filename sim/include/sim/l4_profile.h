@@ -21,6 +21,17 @@ enum l4_leave_action {
 	L4_LEAVE_JUMP,	/* leave = jump to the vector table at the address pointer */
 };
 
+/* The reset the ROM performs after an option-byte write or Read Unprotect.
+ * AN3156 says "system reset"; option values only take effect through an
+ * option load (RM0394), so the default is OPTION_LOAD (modelling choice,
+ * stm32l4-bootloader.md §6 item 3). With SYSTEM, PEMPTY stays latched and
+ * the option-byte remedy does not work: that is the knob to turn if real
+ * silicon disagrees. */
+enum l4_ob_reset {
+	L4_OB_RESET_OPTION_LOAD = 0,
+	L4_OB_RESET_SYSTEM,
+};
+
 /* Flash timings in microseconds (modelling choice: DS12469 typicals, unverified). */
 struct l4_timing {
 	uint32_t program_dword_us;	/* one 64-bit double word: 82 */
@@ -64,6 +75,7 @@ struct l4_profile {
 	const char *alt_names[L4_ALT_COUNT]; /* iInterface strings, exact */
 
 	enum l4_leave_action leave_action;
+	enum l4_ob_reset ob_write_reset;
 	struct l4_timing timing;
 };
 

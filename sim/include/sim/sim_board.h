@@ -46,6 +46,7 @@ struct sim_board_config {
 	const struct l4_profile *profile;
 	bool boot0;			/* BOOT0 pin level */
 	enum l4_leave_action leave;	/* overrides the profile's default */
+	enum l4_ob_reset ob_reset;	/* reset after an OB write; profile default */
 	enum sim_timing timing;
 	enum sim_app_model app;
 	unsigned quirks;		/* SIM_QUIRK_* */
