@@ -180,8 +180,10 @@ static uint16_t time_closure(const struct dfu_fsm_config *cfg, uint16_t mask)
 
 void dfu_fsm_init(struct dfu_fsm *m, const struct dfu_fsm_config *cfg, enum dfu_state initial)
 {
+	const struct dfu_fsm_config keep = *cfg; /* cfg may be &m->cfg (a USB reset) */
+
 	memset(m, 0, sizeof(*m));
-	m->cfg = *cfg;
+	m->cfg = keep;
 	m->state = initial;
 	m->status = DFU_STATUS_OK;
 }

@@ -418,6 +418,24 @@ static void test_usb_reset_in_dfu_mode_returns_to_idle(void **state)
 	assert_int_equal(m.status, DFU_STATUS_OK);
 }
 
+/* Regression: a USB reset once re-initialised the machine from its own
+ * (already cleared) configuration, so every later DNLOAD stalled. */
+static void test_usb_reset_keeps_the_configuration(void **state)
+{
+	struct dfu_fsm m;
+	struct dfu_step step;
+	struct dfu_setup dn = req(DFU_DNLOAD, 2, 2048);
+	(void)state;
+
+	dfu_fsm_init(&m, &dfuse_cfg, DFU_STATE_IDLE);
+	dfu_fsm_usb_reset(&m, 0);
+	assert_memory_equal(&m.cfg, &dfuse_cfg, sizeof(dfuse_cfg));
+	assert_int_equal(dfu_fsm_request(&m, &dn, 0, &step), DFU_ACT_STORE_BLOCK);
+	dfu_fsm_init(&m, &plain_cfg, DFU_STATE_APP_IDLE);
+	dfu_fsm_usb_reset(&m, 0);
+	assert_memory_equal(&m.cfg, &plain_cfg, sizeof(plain_cfg));
+}
+
 static void test_fail_and_clrstatus_recover_to_idle(void **state)
 {
 	struct dfu_fsm m;
@@ -676,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_short_upload_frame_ends_the_upload),
 		cmocka_unit_test(test_detach_then_reset_within_timeout_enters_dfu_mode),
 		cmocka_unit_test(test_usb_reset_in_dfu_mode_returns_to_idle),
+		cmocka_unit_test(test_usb_reset_keeps_the_configuration),
 		cmocka_unit_test(test_fail_and_clrstatus_recover_to_idle),
 		cmocka_unit_test(test_op_done_outside_a_block_changes_nothing),
 		cmocka_unit_test(test_poll_ms_rounds_up_and_clamps),
