@@ -351,6 +351,20 @@ static void test_rdp2_locks_the_bootloader_out_for_good(void **state)
 	assert_int_equal(f->b->chip.reset_count[L4_RESET_POWER_ON], 2);
 }
 
+/* libusb_reset_device on the ROM: the bootloader stays usable (regression:
+ * the reset once cleared the DFU state machine's configuration). */
+static void test_a_bus_reset_leaves_the_bootloader_usable(void **state)
+{
+	struct fx *f = *state;
+
+	sim_board_power_on(f->b, tick(f));
+	sim_board_bus_reset(f->b, tick(f));
+	seed_command(f, sizeof(f->img));
+	assert_rom_on_bus(f);
+	sim_board_power_cycle(f->b, tick(f));
+	assert_app_runs_silently(f);
+}
+
 static void ob_plain_system_reset(struct sim_board_config *cfg)
 {
 	cfg->ob_reset = L4_OB_RESET_SYSTEM;
@@ -599,6 +613,7 @@ int main(void)
 		T(test_reset_after_first_flash_still_boots_bootloader_until_power_cycle),
 		T(test_second_flash_on_a_programmed_chip_runs_the_application),
 		T(test_option_byte_rewrite_over_dfu_is_the_dfu_only_remedy),
+		T(test_a_bus_reset_leaves_the_bootloader_usable),
 		cmocka_unit_test(test_option_rewrite_with_a_plain_system_reset_leaves_the_trap_in_place),
 		T(test_nswboot0_0_nboot0_1_runs_the_application_at_every_reset),
 		T(test_nswboot0_0_nboot0_1_boots_empty_flash_despite_pempty),
