@@ -1,0 +1,643 @@
+/* sim_ctl.c - dfu-sim's control channel: the command interpreter and its
+ * Unix-socket transport in the server's loop. */
+#define _GNU_SOURCE /* accept4 */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dfu/bytes.h"
+#include "sim/sim_ctl.h"
+
+/* ---- text ---- */
+
+void sim_text_printf(struct sim_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->overflow)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (t->p && (size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = t->cap ? t->cap : 1024;
+		while (cap < t->len + (size_t)n + 1)
+			cap *= 2;
+		if (cap > SIM_CTL_TEXT_MAX) {
+			t->overflow = true;
+			return;
+		}
+		char *np = realloc(t->p, cap);
+		if (!np) {
+			t->overflow = true;
+			return;
+		}
+		t->p = np;
+		t->cap = cap;
+	}
+}
+
+void sim_text_free(struct sim_text *t)
+{
+	free(t->p);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- the interpreter ---- */
+
+struct ctl_client {
+	struct sim_ctl *ctl;
+	int fd;
+	char in[SIM_CTL_LINE_MAX + 1];
+	size_t in_len;
+	struct sim_text out;
+	size_t out_off;
+	bool dead;
+};
+
+struct sim_ctl {
+	struct sim_board *boards[USBIP_SERVER_MAX_BOARDS];
+	size_t n;
+	struct usbip_server *srv;
+	bool quit;
+	int listen_fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_client *clients[SIM_CTL_MAX_CLIENTS];
+};
+
+int sim_ctl_new(struct sim_ctl **out, struct sim_board *const *boards, size_t n,
+		struct usbip_server *srv)
+{
+	struct sim_ctl *c;
+
+	*out = NULL;
+	if (n > USBIP_SERVER_MAX_BOARDS || (n && !boards))
+		return DFU_E_INVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return DFU_E_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		c->boards[i] = boards[i];
+	c->n = n;
+	c->srv = srv;
+	c->listen_fd = -1;
+	*out = c;
+	return 0;
+}
+
+static void client_close(struct ctl_client *cl);
+
+void sim_ctl_free(struct sim_ctl *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
+		if (c->clients[i])
+			client_close(c->clients[i]);
+	if (c->listen_fd >= 0) {
+		if (c->srv)
+			usbip_server_unwatch(c->srv, c->listen_fd);
+		close(c->listen_fd);
+		unlink(c->path);
+	}
+	free(c);
+}
+
+bool sim_ctl_quit_requested(const struct sim_ctl *c)
+{
+	return c->quit;
+}
+
+static int ctl_error(struct sim_text *out, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int ctl_error(struct sim_text *out, int err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sim_text_printf(out, "%s", msg);
+	return err;
+}
+
+static void busid_of(size_t i, char *out, size_t cap)
+{
+	usbip_server_busid(i, out, cap);
+}
+
+/* DEV: busid "1-2", device number "2", or a serial. */
+static int find_dev(struct sim_ctl *c, const char *arg, struct sim_text *out)
+{
+	char busid[32];
+	char *end;
+	unsigned long num;
+
+	if (!arg)
+		return ctl_error(out, DFU_E_USAGE, "which device? give a busid (1-1 to 1-%zu), a "
+						   "device number or a serial",
+				 c->n);
+	for (size_t i = 0; i < c->n; i++) {
+		busid_of(i, busid, sizeof(busid));
+		if (strcmp(arg, busid) == 0)
+			return (int)i;
+	}
+	num = strtoul(arg, &end, 10);
+	if (*arg && !*end && num >= 1 && num <= c->n)
+		return (int)num - 1;
+	for (size_t i = 0; i < c->n; i++)
+		if (strcasecmp(arg, c->boards[i]->serial) == 0)
+			return (int)i;
+	return ctl_error(out, DFU_E_NOTFOUND,
+			 "no device \"%s\": use a busid (1-1 to 1-%zu), a device number (1 to %zu) "
+			 "or a serial",
+			 arg, c->n, c->n);
+}
+
+static uint64_t board_now(struct sim_ctl *c, size_t i)
+{
+	return c->srv ? usbip_server_board_now(c->srv, i) : c->boards[i]->chip.now_us;
+}
+
+static void changed(struct sim_ctl *c, size_t i)
+{
+	if (c->srv)
+		usbip_server_board_changed(c->srv, i);
+}
+
+static void status_one(struct sim_ctl *c, size_t i, struct sim_text *out)
+{
+	struct sim_board *b = c->boards[i];
+	const struct l4_chip *ch = &b->chip;
+	char busid[32], text[256], optr[256];
+	uint32_t ob_optr = dfu_get_le32(ch->ob_flash + L4_OB_OPTR);
+
+	busid_of(i, busid, sizeof(busid));
+	sim_text_printf(out, "device %s\n", busid);
+	sim_text_printf(out, "  serial: %s\n", b->serial);
+	sim_text_printf(out, "  chip: %s (%s)\n", ch->p->name, ch->p->line);
+	sim_text_printf(out, "  power: %s\n", ch->powered ? "on" : "off");
+	sim_text_printf(out, "  running: %s\n", sim_board_running_text(b, text, sizeof(text)));
+	if (b->on_bus)
+		sim_text_printf(out, "  usb: %04X:%04X on the bus, generation %u, %s\n",
+				dfu_get_le16(b->on_bus->device_desc + 8),
+				dfu_get_le16(b->on_bus->device_desc + 10),
+				(unsigned)b->bus_generation,
+				c->srv && usbip_server_imported(c->srv, i) ? "imported by a client"
+									  : "not imported");
+	else
+		sim_text_printf(out, "  usb: off the bus (generation %u)\n",
+				(unsigned)b->bus_generation);
+	sim_text_printf(out, "  boot0: %d\n", ch->boot0_pin ? 1 : 0);
+	if (ch->p->empty_check)
+		sim_text_printf(out, "  pempty: %d (sampled at %s%s)\n", ch->pempty ? 1 : 0,
+				l4_reset_kind_name(ch->pempty_origin),
+				ch->pempty_toggled ? ", toggled by software since" : "");
+	else
+		sim_text_printf(out, "  pempty: none (%s has no flash-empty check)\n", ch->p->line);
+	l4_optr_format(ch->optr, optr, sizeof(optr));
+	sim_text_printf(out, "  optr: 0x%08X %s\n", (unsigned)ch->optr, optr);
+	if (ob_optr != ch->optr) {
+		l4_optr_format(ob_optr, optr, sizeof(optr));
+		sim_text_printf(out, "  optr in option-byte flash (loaded at the next option load "
+				     "or power-on): 0x%08X %s\n",
+				(unsigned)ob_optr, optr);
+	}
+	if (ch->powered) {
+		l4_chip_boot_select(ch, text, sizeof(text));
+		sim_text_printf(out, "  next boot: %s\n", text);
+	}
+	sim_text_printf(out, "  last reset: %s (power-on %u, system %u, option load %u)\n",
+			l4_reset_kind_name(ch->last_reset), (unsigned)ch->reset_count[0],
+			(unsigned)ch->reset_count[1], (unsigned)ch->reset_count[2]);
+	sim_text_printf(out, "  flash crc32: 0x%08X\n", (unsigned)l4_chip_flash_crc(ch, 0));
+	sim_text_printf(out, "  mutations: %llu\n", (unsigned long long)ch->mutations);
+}
+
+/* hexdump -C, with runs of identical lines folded into "*". */
+static void hexdump(struct sim_text *out, uint32_t base, const uint8_t *p, size_t len)
+{
+	bool star = false;
+
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = len - off < 16 ? len - off : 16;
+		char ascii[17];
+
+		if (off && n == 16 && off + 16 <= len && memcmp(p + off, p + off - 16, 16) == 0) {
+			if (!star)
+				sim_text_printf(out, "*\n");
+			star = true;
+			continue;
+		}
+		star = false;
+		sim_text_printf(out, "%08X ", (unsigned)(base + off));
+		for (size_t k = 0; k < 16; k++) {
+			if (k == 8)
+				sim_text_printf(out, " ");
+			if (k < n)
+				sim_text_printf(out, " %02x", p[off + k]);
+			else
+				sim_text_printf(out, "   ");
+			ascii[k] = k < n ? (p[off + k] >= 0x20 && p[off + k] < 0x7f ? (char)p[off + k]
+										       : '.')
+					 : 0;
+		}
+		ascii[n] = 0;
+		sim_text_printf(out, "  |%s|\n", ascii);
+	}
+	sim_text_printf(out, "%08X\n", (unsigned)(base + len));
+}
+
+static int parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int cmd_dump(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+{
+	int i;
+
+	if (argc < 3 || (strcmp(argv[1], "flash") != 0 && strcmp(argv[1], "ob") != 0))
+		return ctl_error(out, DFU_E_USAGE, "usage: dump flash DEV [ADDR LEN] | dump ob DEV");
+	i = find_dev(c, argv[2], out);
+	if (i < 0)
+		return i;
+	const struct l4_chip *ch = &c->boards[i]->chip;
+	const struct l4_profile *p = ch->p;
+	if (strcmp(argv[1], "ob") == 0) {
+		char optr[256];
+		uint32_t w = dfu_get_le32(ch->ob_flash + L4_OB_OPTR);
+
+		if (argc != 3)
+			return ctl_error(out, DFU_E_USAGE, "usage: dump ob DEV");
+		hexdump(out, p->ob_base, ch->ob_flash, p->ob_size);
+		l4_optr_format(w, optr, sizeof(optr));
+		sim_text_printf(out, "OPTR 0x%08X %s\n", (unsigned)w, optr);
+		return 0;
+	}
+	uint32_t addr = p->flash_base, len = p->flash_size;
+	if (argc != 3 && argc != 5)
+		return ctl_error(out, DFU_E_USAGE, "usage: dump flash DEV [ADDR LEN]");
+	if (argc == 5 && (parse_u32(argv[3], &addr) < 0 || parse_u32(argv[4], &len) < 0))
+		return ctl_error(out, DFU_E_USAGE,
+				 "dump flash: ADDR \"%s\" and LEN \"%s\" must be numbers (0x... "
+				 "for hex)",
+				 argv[3], argv[4]);
+	if (addr < p->flash_base || (uint64_t)addr + len > (uint64_t)p->flash_base + p->flash_size)
+		return ctl_error(out, DFU_E_RANGE,
+				 "dump flash: 0x%08X+%u is outside main flash (0x%08X-0x%08X)",
+				 (unsigned)addr, (unsigned)len, (unsigned)p->flash_base,
+				 (unsigned)(p->flash_base + p->flash_size - 1));
+	if (len > SIM_CTL_DUMP_MAX)
+		return ctl_error(out, DFU_E_RANGE, "dump flash: at most %u bytes at a time; give "
+						   "ADDR LEN",
+				 SIM_CTL_DUMP_MAX);
+	hexdump(out, addr, ch->flash + (addr - p->flash_base), len);
+	return 0;
+}
+
+static int cmd_log(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+{
+	uint32_t want = 20;
+	int i;
+
+	if (argc < 2 || argc > 3)
+		return ctl_error(out, DFU_E_USAGE, "usage: log DEV [N]");
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	if (argc == 3 && parse_u32(argv[2], &want) < 0)
+		return ctl_error(out, DFU_E_USAGE, "log: N \"%s\" is not a number of lines", argv[2]);
+	const struct sim_log *l = &c->boards[i]->log;
+	size_t n = sim_log_count(l), from = n > want ? n - want : 0;
+	for (size_t k = from; k < n; k++) {
+		const struct sim_log_entry *e = sim_log_at(l, k);
+
+		sim_text_printf(out, "%llu.%06llu %s\n", (unsigned long long)(e->t_us / 1000000u),
+				(unsigned long long)(e->t_us % 1000000u), e->text);
+	}
+	return 0;
+}
+
+#define MAX_ARGS 8
+
+int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
+{
+	char buf[SIM_CTL_LINE_MAX + 1];
+	char *argv[MAX_ARGS + 1], *save = NULL, *tok;
+	int argc = 0, i;
+
+	if (strlen(line) > SIM_CTL_LINE_MAX)
+		return ctl_error(out, DFU_E_USAGE, "command longer than %d characters",
+				 SIM_CTL_LINE_MAX);
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc == MAX_ARGS)
+			return ctl_error(out, DFU_E_USAGE, "too many words in \"%s\"", line);
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	if (argc == 0)
+		return ctl_error(out, DFU_E_USAGE, "empty command; try \"help\"");
+
+	if (strcmp(argv[0], "help") == 0) {
+		sim_text_printf(out,
+				"status [DEV]\npower-cycle DEV\nreset DEV\nboot0 DEV 0|1\n"
+				"power off|on DEV\ndump flash DEV [ADDR LEN]\ndump ob DEV\n"
+				"log DEV [N]\nquit\n"
+				"DEV: busid (1-1), device number (1) or serial\n");
+		return 0;
+	}
+	if (strcmp(argv[0], "status") == 0) {
+		if (argc > 2)
+			return ctl_error(out, DFU_E_USAGE, "usage: status [DEV]");
+		if (argc == 2) {
+			i = find_dev(c, argv[1], out);
+			if (i < 0)
+				return i;
+			status_one(c, (size_t)i, out);
+			return 0;
+		}
+		for (size_t k = 0; k < c->n; k++)
+			status_one(c, k, out);
+		return 0;
+	}
+	if (strcmp(argv[0], "power-cycle") == 0 || strcmp(argv[0], "reset") == 0) {
+		if (argc != 2)
+			return ctl_error(out, DFU_E_USAGE, "usage: %s DEV", argv[0]);
+		i = find_dev(c, argv[1], out);
+		if (i < 0)
+			return i;
+		if (argv[0][0] == 'p')
+			sim_board_power_cycle(c->boards[i], board_now(c, (size_t)i));
+		else
+			sim_board_press_reset(c->boards[i], board_now(c, (size_t)i));
+		changed(c, (size_t)i);
+		return 0;
+	}
+	if (strcmp(argv[0], "boot0") == 0) {
+		if (argc != 3 || (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0))
+			return ctl_error(out, DFU_E_USAGE, "usage: boot0 DEV 0|1");
+		i = find_dev(c, argv[1], out);
+		if (i < 0)
+			return i;
+		sim_board_set_boot0(c->boards[i], argv[2][0] == '1', board_now(c, (size_t)i));
+		changed(c, (size_t)i);
+		return 0;
+	}
+	if (strcmp(argv[0], "power") == 0) {
+		if (argc != 3 || (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
+			return ctl_error(out, DFU_E_USAGE, "usage: power off|on DEV");
+		i = find_dev(c, argv[2], out);
+		if (i < 0)
+			return i;
+		if (strcmp(argv[1], "on") == 0)
+			sim_board_power_on(c->boards[i], board_now(c, (size_t)i));
+		else
+			sim_board_power_off(c->boards[i], board_now(c, (size_t)i));
+		changed(c, (size_t)i);
+		return 0;
+	}
+	if (strcmp(argv[0], "dump") == 0)
+		return cmd_dump(c, argv, argc, out);
+	if (strcmp(argv[0], "log") == 0)
+		return cmd_log(c, argv, argc, out);
+	if (strcmp(argv[0], "quit") == 0) {
+		if (argc != 1)
+			return ctl_error(out, DFU_E_USAGE, "usage: quit");
+		c->quit = true;
+		if (c->srv)
+			usbip_server_stop(c->srv);
+		return 0;
+	}
+	return ctl_error(out, DFU_E_USAGE, "unknown command \"%s\"; try \"help\"", argv[0]);
+}
+
+/* ---- the socket ---- */
+
+static void client_close(struct ctl_client *cl)
+{
+	struct sim_ctl *c = cl->ctl;
+
+	for (size_t i = 0; i < SIM_CTL_MAX_CLIENTS; i++)
+		if (c->clients[i] == cl)
+			c->clients[i] = NULL;
+	if (c->srv)
+		usbip_server_unwatch(c->srv, cl->fd);
+	close(cl->fd);
+	sim_text_free(&cl->out);
+	free(cl);
+}
+
+static void client_flush(struct ctl_client *cl, bool block)
+{
+	while (cl->out_off < cl->out.len) {
+		ssize_t n = send(cl->fd, cl->out.p + cl->out_off, cl->out.len - cl->out_off,
+				 MSG_NOSIGNAL);
+
+		if (n > 0) {
+			cl->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { .fd = cl->fd, .events = POLLOUT };
+
+			if (block && poll(&pfd, 1, 1000) > 0)
+				continue;
+			return;
+		}
+		cl->dead = true;
+		return;
+	}
+	sim_text_free(&cl->out);
+	cl->out_off = 0;
+}
+
+static void client_line(struct ctl_client *cl, const char *line)
+{
+	struct sim_text ans = { 0 };
+	int rc = sim_ctl_execute(cl->ctl, line, &ans);
+
+	if (ans.overflow) {
+		sim_text_free(&ans);
+		sim_text_printf(&ans, "answer longer than %u bytes; ask for less",
+				SIM_CTL_TEXT_MAX);
+		rc = DFU_E_NOSPACE;
+	}
+	if (rc < 0) {
+		/* One line: newlines inside the message would end the answer. */
+		for (size_t k = 0; k < ans.len; k++)
+			if (ans.p[k] == '\n')
+				ans.p[k] = ' ';
+		sim_text_printf(&cl->out, "error: %s\n", ans.p ? ans.p : "failed");
+	} else {
+		if (ans.len)
+			sim_text_printf(&cl->out, "%s", ans.p);
+		sim_text_printf(&cl->out, "ok\n");
+	}
+	sim_text_free(&ans);
+}
+
+static void client_event(void *ctx, int fd, uint32_t events)
+{
+	struct ctl_client *cl = ctx;
+	(void)fd;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		for (;;) {
+			ssize_t n = recv(cl->fd, cl->in + cl->in_len, SIM_CTL_LINE_MAX - cl->in_len, 0);
+			char *nl;
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (n <= 0) {
+				cl->dead = true;
+				break;
+			}
+			cl->in_len += (size_t)n;
+			cl->in[cl->in_len] = 0;
+			while ((nl = memchr(cl->in, '\n', cl->in_len)) != NULL) {
+				size_t used = (size_t)(nl - cl->in) + 1;
+
+				*nl = 0;
+				client_line(cl, cl->in);
+				memmove(cl->in, cl->in + used, cl->in_len - used);
+				cl->in_len -= used;
+				cl->in[cl->in_len] = 0;
+			}
+			if (cl->in_len == SIM_CTL_LINE_MAX) {
+				sim_text_printf(&cl->out, "error: command longer than %d characters\n",
+						SIM_CTL_LINE_MAX);
+				client_flush(cl, true);
+				cl->dead = true;
+				break;
+			}
+			if (cl->ctl->quit)
+				break;
+		}
+	}
+	client_flush(cl, cl->ctl->quit || cl->dead);
+	if (cl->dead || cl->ctl->quit)
+		client_close(cl);
+}
+
+static void listen_event(void *ctx, int fd, uint32_t events)
+{
+	struct sim_ctl *c = ctx;
+	(void)events;
+
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ctl_client *cl;
+		size_t slot;
+
+		if (cfd < 0)
+			return;
+		for (slot = 0; slot < SIM_CTL_MAX_CLIENTS && c->clients[slot]; slot++)
+			;
+		cl = slot < SIM_CTL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
+		if (!cl) {
+			static const char busy[] = "error: too many control clients at once\n";
+
+			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
+				/* nothing more to tell it */
+			}
+			close(cfd);
+			continue;
+		}
+		cl->ctl = c;
+		cl->fd = cfd;
+		if (usbip_server_watch(c->srv, cfd, EPOLLIN, client_event, cl) < 0) {
+			close(cfd);
+			free(cl);
+			continue;
+		}
+		c->clients[slot] = cl;
+	}
+}
+
+int sim_ctl_listen(struct sim_ctl *c, const char *path, struct dfu_diag *diag)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
+	int fd;
+
+	if (!c->srv)
+		return dfu_diag_set(diag, DFU_E_INVAL, 0, "the control channel needs a server");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return dfu_diag_set(diag, DFU_E_INVAL, 0,
+				    "control socket path is longer than %zu characters (%zu); "
+				    "choose a shorter --ctl path: %s",
+				    sizeof(sa.sun_path) - 1, strlen(path), path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &sb) == 0) {
+		int probe;
+
+		if (!S_ISSOCK(sb.st_mode))
+			return dfu_diag_set(diag, DFU_E_BUSY, 0,
+					    "%s exists and is not a socket; choose another --ctl path",
+					    path);
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(probe);
+			return dfu_diag_set(diag, DFU_E_BUSY, 0,
+					    "another dfu-sim answers on %s; stop it (dfu-sim ctl --ctl "
+					    "%s quit) or choose another --ctl path",
+					    path, path);
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path); /* stale: its dfu-sim is gone */
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return dfu_diag_set(diag, DFU_E_IO, 0, "socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+		int e = errno;
+
+		close(fd);
+		return dfu_diag_set(diag, DFU_E_IO, 0, "%s: %s", path, strerror(e));
+	}
+	chmod(path, 0600);
+	if (usbip_server_watch(c->srv, fd, EPOLLIN, listen_event, c) < 0) {
+		close(fd);
+		unlink(path);
+		return dfu_diag_set(diag, DFU_E_IO, 0, "cannot watch %s", path);
+	}
+	c->listen_fd = fd;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return 0;
+}

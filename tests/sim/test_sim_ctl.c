@@ -1,0 +1,272 @@
+/* test_sim_ctl.c - the control channel's interpreter without sockets: each
+ * command's answer, each usage error's sentence, and what the actions do to
+ * the boards (and to a USB/IP importer, through an in-process server). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dfu/usbip_proto.h"
+#include "sim/sim_board.h"
+#include "sim/sim_ctl.h"
+#include "sim/usbip_server.h"
+
+struct fx {
+	struct sim_board boards[2];
+	struct sim_board *ptrs[2];
+	struct usbip_server *srv;
+	struct sim_ctl *ctl;
+	struct sim_text out;
+};
+
+static int setup_with(void **state, bool with_server)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct usbip_server_config cfg = { 0 };
+
+	assert_non_null(f);
+	for (unsigned i = 0; i < 2; i++) {
+		struct sim_board_config bc;
+
+		sim_board_config_default(&bc, l4_profile_find("stm32l412xb"), i);
+		assert_int_equal(sim_board_init(&f->boards[i], &bc), 0);
+		sim_board_power_on(&f->boards[i], 0);
+		f->ptrs[i] = &f->boards[i];
+	}
+	if (with_server)
+		assert_int_equal(usbip_server_new(&f->srv, &cfg, f->ptrs, 2), 0);
+	assert_int_equal(sim_ctl_new(&f->ctl, f->ptrs, 2, f->srv), 0);
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+static int setup_server(void **state)
+{
+	return setup_with(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	sim_ctl_free(f->ctl);
+	usbip_server_free(f->srv);
+	for (unsigned i = 0; i < 2; i++)
+		sim_board_free(&f->boards[i]);
+	sim_text_free(&f->out);
+	free(f);
+	return 0;
+}
+
+/* Run a command; return its result with the answer in f->out. */
+static int run(struct fx *f, const char *line)
+{
+	sim_text_free(&f->out);
+	return sim_ctl_execute(f->ctl, line, &f->out);
+}
+
+static void expect_error(struct fx *f, const char *line, int err, const char *needle)
+{
+	int rc = run(f, line);
+
+	if (rc != err || !f->out.p || !strstr(f->out.p, needle))
+		fail_msg("\"%s\" gave %d \"%s\", expected %d with \"%s\"", line, rc,
+			 f->out.p ? f->out.p : "", err, needle);
+}
+
+static void test_every_usage_error_has_a_sentence(void **state)
+{
+	struct fx *f = *state;
+	char longline[SIM_CTL_LINE_MAX + 10];
+	expect_error(f, "", DFU_E_USAGE, "empty command");
+	expect_error(f, "   \t ", DFU_E_USAGE, "empty command");
+	expect_error(f, "fly", DFU_E_USAGE, "unknown command \"fly\"");
+	expect_error(f, "a b c d e f g h i", DFU_E_USAGE, "too many words");
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = 0;
+	expect_error(f, longline, DFU_E_USAGE, "longer than");
+	expect_error(f, "status 1 2", DFU_E_USAGE, "usage: status [DEV]");
+	expect_error(f, "status 3", DFU_E_NOTFOUND, "no device \"3\"");
+	expect_error(f, "status 0", DFU_E_NOTFOUND, "no device \"0\"");
+	expect_error(f, "reset", DFU_E_USAGE, "usage: reset DEV");
+	expect_error(f, "power-cycle 1 2", DFU_E_USAGE, "usage: power-cycle DEV");
+	expect_error(f, "reset 9-9", DFU_E_NOTFOUND, "busid (1-1 to 1-2)");
+	expect_error(f, "boot0 1", DFU_E_USAGE, "usage: boot0 DEV 0|1");
+	expect_error(f, "boot0 x 1", DFU_E_NOTFOUND, "no device \"x\"");
+	expect_error(f, "power sideways 1", DFU_E_USAGE, "usage: power off|on DEV");
+	expect_error(f, "power on", DFU_E_USAGE, "usage: power off|on DEV");
+	expect_error(f, "power on 7", DFU_E_NOTFOUND, "no device");
+	expect_error(f, "dump", DFU_E_USAGE, "usage: dump flash");
+	expect_error(f, "dump sram 1", DFU_E_USAGE, "usage: dump flash");
+	expect_error(f, "dump ob 1 2", DFU_E_USAGE, "usage: dump ob DEV");
+	expect_error(f, "dump ob 5", DFU_E_NOTFOUND, "no device");
+	expect_error(f, "dump flash 1 0x08000000", DFU_E_USAGE, "usage: dump flash DEV [ADDR LEN]");
+	expect_error(f, "dump flash 1 here 16", DFU_E_USAGE, "must be numbers");
+	expect_error(f, "dump flash 1 0x07FFFFF0 16", DFU_E_RANGE, "outside main flash");
+	expect_error(f, "dump flash 1 0x08000000 0x100000000", DFU_E_USAGE, "must be numbers");
+	expect_error(f, "log", DFU_E_USAGE, "usage: log DEV [N]");
+	expect_error(f, "log 1 many", DFU_E_USAGE, "not a number of lines");
+	expect_error(f, "log 4", DFU_E_NOTFOUND, "no device");
+	expect_error(f, "quit now", DFU_E_USAGE, "usage: quit");
+	assert_false(sim_ctl_quit_requested(f->ctl));
+}
+
+static void test_actions_reach_the_boards(void **state)
+{
+	struct fx *f = *state;
+	uint32_t gen = f->boards[1].bus_generation;
+	assert_int_equal(run(f, "boot0 1-2 1"), 0);
+	assert_true(f->boards[1].chip.boot0_pin);
+	assert_int_equal(run(f, "reset 2"), 0);
+	assert_int_equal(f->boards[1].bus_generation, gen + 1);
+	assert_int_equal(f->boards[1].chip.last_reset, L4_RESET_SYSTEM);
+	assert_int_equal(run(f, "power off 1-2"), 0);
+	assert_false(f->boards[1].chip.powered);
+	assert_null(f->boards[1].on_bus);
+	assert_int_equal(run(f, "status 1-2"), 0);
+	assert_non_null(strstr(f->out.p, "power: off"));
+	assert_null(strstr(f->out.p, "next boot")); /* nothing boots while unpowered */
+	assert_int_equal(run(f, "power on 1-2"), 0);
+	assert_true(f->boards[1].chip.powered);
+	assert_int_equal(run(f, "power-cycle 1-2"), 0);
+	assert_int_equal(f->boards[1].chip.last_reset, L4_RESET_POWER_ON);
+	assert_int_equal(run(f, "quit"), 0);
+	assert_true(sim_ctl_quit_requested(f->ctl));
+}
+
+static void test_status_shows_a_pending_option_byte_change(void **state)
+{
+	struct fx *f = *state;
+	f->boards[0].chip.ob_flash[0] = 0xBB; /* RDP level 1 written, not loaded yet */
+	assert_int_equal(run(f, "status 1-1"), 0);
+	assert_non_null(strstr(f->out.p, "optr: 0xFFEFF8AA"));
+	assert_non_null(strstr(f->out.p, "loaded at the next option load or power-on): 0xFFEFF8BB"));
+	assert_non_null(strstr(f->out.p, "usb: 0483:DF11 on the bus, generation 1, not imported"));
+}
+
+static void test_dump_folds_repeats_and_ends_with_the_end_address(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t word[16] = "dfulab flash\x01\x02\x7f\x80";
+	assert_int_equal(l4_chip_preload(&f->boards[0].chip, 0x08000010, word, 16), 0);
+	assert_int_equal(run(f, "dump flash 1 0x08000000 0x40"), 0);
+	assert_string_equal(f->out.p,
+			    "08000000  ff ff ff ff ff ff ff ff  ff ff ff ff ff ff ff ff  "
+			    "|................|\n"
+			    "08000010  64 66 75 6c 61 62 20 66  6c 61 73 68 01 02 7f 80  "
+			    "|dfulab flash....|\n"
+			    "08000020  ff ff ff ff ff ff ff ff  ff ff ff ff ff ff ff ff  "
+			    "|................|\n"
+			    "*\n"
+			    "08000040\n");
+	assert_int_equal(run(f, "dump flash 1 0x08000010 5"), 0);
+	assert_string_equal(f->out.p, "08000010  64 66 75 6c 61                                    "
+				      "|dfula|\n08000015\n");
+}
+
+static void test_log_gives_the_last_lines_with_virtual_time(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(run(f, "log 1 1"), 0);
+	assert_non_null(strstr(f->out.p, "0.000000 usb: 0483:DF11"));
+	int lines = 0;
+	for (const char *p = f->out.p; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 1);
+	assert_int_equal(run(f, "log 1"), 0);
+	assert_non_null(strstr(f->out.p, "boot:"));
+	assert_int_equal(run(f, "help"), 0);
+	assert_non_null(strstr(f->out.p, "power-cycle DEV"));
+}
+
+static void test_an_answer_too_long_for_the_text_buffer_is_cut_and_flagged(void **state)
+{
+	struct fx *f = *state;
+	struct sim_text t = { 0 };
+	char chunk[4097];
+	(void)f;
+	memset(chunk, 'y', 4096);
+	chunk[4096] = 0;
+	for (size_t i = 0; i < SIM_CTL_TEXT_MAX / 4096 + 2; i++)
+		sim_text_printf(&t, "%s", chunk);
+	assert_true(t.overflow);
+	assert_true(t.len <= SIM_CTL_TEXT_MAX);
+	size_t len = t.len;
+	sim_text_printf(&t, "more");
+	assert_int_equal(t.len, len);
+	sim_text_free(&t);
+}
+
+static void test_power_off_closes_the_importer_of_that_board(void **state)
+{
+	struct fx *f = *state;
+	struct usbip_conn *c = usbip_conn_new(f->srv);
+	uint8_t req[40];
+	const uint8_t *p;
+	assert_non_null(c);
+	usbip_req_import_encode("1-1", req, sizeof(req));
+	assert_int_equal(usbip_conn_feed(c, req, 40), 40);
+	assert_int_equal(usbip_conn_output(c, &p), 320);
+	assert_int_equal(run(f, "status 1"), 0);
+	assert_non_null(strstr(f->out.p, "imported by a client"));
+	assert_int_equal(run(f, "power off 1-1"), 0);
+	assert_true(usbip_conn_closing(c));
+	usbip_conn_free(c);
+	assert_int_equal(run(f, "listen"), DFU_E_USAGE);
+}
+
+static void test_listen_needs_a_server_and_a_short_path(void **state)
+{
+	struct fx *f = *state;
+	struct dfu_diag diag;
+	char path[200];
+	(void)state;
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = 0;
+	assert_int_equal(sim_ctl_listen(f->ctl, "/tmp/x.sock", &diag), DFU_E_INVAL);
+	assert_non_null(strstr(diag.msg, "needs a server"));
+	struct usbip_server_config cfg = { 0 };
+	struct usbip_server *srv;
+	struct sim_ctl *ctl;
+	assert_int_equal(usbip_server_new(&srv, &cfg, f->ptrs, 2), 0);
+	assert_int_equal(sim_ctl_new(&ctl, f->ptrs, 2, srv), 0);
+	assert_int_equal(sim_ctl_listen(ctl, path, &diag), DFU_E_INVAL);
+	assert_non_null(strstr(diag.msg, "longer than"));
+	sim_ctl_free(ctl);
+	usbip_server_free(srv);
+	assert_int_equal(sim_ctl_new(&ctl, f->ptrs, USBIP_SERVER_MAX_BOARDS + 1, NULL),
+			 DFU_E_INVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_every_usage_error_has_a_sentence, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_actions_reach_the_boards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_shows_a_pending_option_byte_change, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dump_folds_repeats_and_ends_with_the_end_address,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_gives_the_last_lines_with_virtual_time,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_an_answer_too_long_for_the_text_buffer_is_cut_and_flagged, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_power_off_closes_the_importer_of_that_board,
+						setup_server, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_needs_a_server_and_a_short_path, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
