@@ -272,6 +272,8 @@ int dfu_session_get_status(struct dfu_session *s, struct dfu_status_reply *r)
 /* Wait bwPollTimeout, within the operation's budget. */
 static int wait_poll(struct dfu_session *s, uint32_t ms, uint64_t *waited)
 {
+	if (s->o.poll_clamp_ms && ms > s->o.poll_clamp_ms)
+		ms = s->o.poll_clamp_ms; /* --poll clamp=MS: the device over-reports */
 	if (*waited + ms > s->o.op_timeout_ms)
 		return fail(s, DFU_E_TIMEOUT,
 			    "%s: the device is still busy after %llu ms and asks for %u ms more; "
@@ -940,6 +942,39 @@ int dfu_session_ob_write(struct dfu_session *s, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* ---- -R ---- */
+
+int dfu_session_detach_reset(struct dfu_session *s)
+{
+	struct dfu_setup st = dfu_setup_make(DFU_DETACH, 1000, s->intf, 0);
+	int rc;
+
+	set_op(s, "reset (-R)");
+	if (!s->h) {
+		s->gone = true; /* it left already (leave): nothing to reset */
+		return 0;
+	}
+	/* dfu-util -R: DETACH with a 1000 ms timeout, then a bus reset. Sent
+	 * outside the state machine: DFU 1.1 only allows DETACH in appIDLE,
+	 * and ST's ROM stalls it, which dfu-util only warns about. */
+	rc = xfer(s, &st, NULL, NULL);
+	if (rc == DFU_E_NODEV) {
+		s->gone = true;
+		xport_close(&s->x, s->h);
+		s->h = NULL;
+		return 0;
+	}
+	rc = xport_reset(&s->x, s->h);
+	xport_close(&s->x, s->h);
+	s->h = NULL;
+	if (rc == DFU_E_NODEV || rc >= 0) {
+		s->gone = true;
+		return 0;
+	}
+	return fail(s, rc, "reset (-R): the USB port reset failed on the %s transport: %s; "
+		    "unplug and replug the device", s->x.ops->name, dfu_strerror(rc));
+}
+
 /* ---- after leave: who comes back ---- */
 
 struct find_ctx {
@@ -1331,6 +1366,10 @@ static int open_visit(void *ctx, const struct xport_dev_info *d)
 	if (m->serial && m->serial[0] && strcmp(d->serial, m->serial) != 0)
 		return 0;
 	if (m->path && m->path[0] && strcmp(d->path, m->path) != 0)
+		return 0;
+	if (m->devnum > 0 && d->devnum != m->devnum)
+		return 0;
+	if (m->cfg > 0 && (d->config_len < 6 || d->config[5] != m->cfg))
 		return 0;
 	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
 		return 0;

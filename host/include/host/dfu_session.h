@@ -44,6 +44,8 @@ struct dfu_match {
 	int intf;		/* bInterfaceNumber, -1: any */
 	int alt;		/* bAlternateSetting, -1: by name, or the only one */
 	const char *alt_name;	/* exact iInterface string (with alt == -1) */
+	int devnum;		/* bus address (dfu-util -n), 0: any */
+	int cfg;		/* bConfigurationValue (dfu-util -c), 0: any */
 };
 void dfu_match_any(struct dfu_match *m);
 
@@ -77,6 +79,7 @@ struct dfu_session_opts {
 	unsigned reenum_poll_ms;	/* how often to look (dfu-util -w: 20) */
 	uint16_t transfer_size;		/* 0: the device's wTransferSize (dfu-util -t) */
 	bool force;			/* skip the memory-map checks (dfu-util -s ...:force) */
+	uint32_t poll_clamp_ms;		/* 0: honour bwPollTimeout; else wait at most this */
 	dfu_transcript_fn transcript;
 	void *transcript_ctx;
 	dfu_progress_fn progress;
@@ -189,6 +192,11 @@ int dfu_session_ob_read(struct dfu_session *s, uint8_t *buf, size_t cap, size_t 
 /* Write it (will-reset semantics: a disconnect after dfuDNBUSY is success;
  * s->gone says whether the device reset). */
 int dfu_session_ob_write(struct dfu_session *s, const uint8_t *buf, size_t len);
+
+/* dfu-util -R: DFU_DETACH (a failure is only noted, ST's ROM stalls it),
+ * then a USB port reset. A device that re-enumerates or leaves during the
+ * reset has done what was asked: success, s->gone set. */
+int dfu_session_detach_reset(struct dfu_session *s);
 
 /* After leave, a reset or an OB write: wait for the device (same path and
  * serial) to enumerate again, then say what it runs. Closes the handle. */

@@ -1,0 +1,877 @@
+/*
+ * cli_run.c - dfu-flash's job on one device (or on every matching device
+ * with --all), through the session engine.
+ *
+ * Order of work follows dfu-util 0.11 (spec §A2): files are loaded and the
+ * upload file created before any USB traffic; then the device is opened,
+ * and the DfuSe or plain path runs. What dfu-flash adds happens after the
+ * job: when the device left (leave, -R, an option-byte write) it watches
+ * for it to come back and says what it runs; an STM32 that comes back in
+ * its ROM with the image intact is "flashed but not running" (exit 3), or
+ * is fixed with an option-byte reload under --fix-empty-check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dfu/dfu_file.h"
+#include "dfu/usb_desc.h"
+#include "host/cli.h"
+#include "host/stm32_optr.h"
+#include "host/stm32_rom.h"
+#include "host/xport_libusb.h"
+
+extern char **environ;
+
+#define FILE_MAX (64u * 1024 * 1024)
+#define MAX_ALL 16
+
+struct job {
+	const struct cli_opts *o;
+	struct cli_report rep;
+	const struct xport *x;
+	uint8_t *file;			/* -D contents */
+	size_t file_len;
+	struct dfu_file_info info;
+	bool dfuse_file;
+	size_t fw_len;			/* without the suffix */
+	int upload_fd;
+	char result[DFU_SESSION_ERR_MAX + 80];	/* last outcome, for --all and --json */
+};
+
+int cli_exit_for(int e)
+{
+	switch (e) {
+	case DFU_OK: return CLI_EXIT_OK;
+	case DFU_E_USAGE: return CLI_EXIT_USAGE;
+	case DFU_E_NOMEM: return CLI_EXIT_SOFTWARE;
+	case DFU_E_STATE:
+	case DFU_E_PROTOCOL: return CLI_EXIT_PROTOCOL;
+	default: return CLI_EXIT_IOERR;
+	}
+}
+
+static void set_result(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_result(struct job *j, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(j->result, sizeof(j->result), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- files ---- */
+
+static int load_download(struct job *j)
+{
+	const char *name = j->o->download;
+	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+	size_t cap = 64 * 1024, n = 0;
+	struct dfu_diag d;
+	uint8_t *buf;
+	int rc;
+
+	if (!f) {
+		cli_error(&j->rep, "cannot read -D %s: %s; check the path", name, strerror(errno));
+		return CLI_EXIT_NOINPUT;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+		if (n == cap) {
+			uint8_t *nb = cap >= FILE_MAX ? NULL : realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!buf) {
+		cli_error(&j->rep, "-D %s is larger than %u MiB or memory ran out", name,
+			  FILE_MAX >> 20);
+		return CLI_EXIT_SOFTWARE;
+	}
+	if (n == 0) {
+		free(buf);
+		cli_error(&j->rep, "-D %s is empty; nothing to write", name);
+		return CLI_EXIT_DATAERR;
+	}
+	j->file = buf;
+	j->file_len = n;
+	rc = dfu_file_inspect(buf, n, &j->info, &d);
+	if (rc < 0) {
+		/* dfu-util only warns; a .dfu file with a broken CRC flashed as raw
+		 * bytes would write the suffix into flash, so dfu-flash refuses. */
+		cli_error(&j->rep, "-D %s: its DFU suffix is damaged: %s; rebuild the file "
+			  "(dfu-suffix -a) or strip the suffix", name, d.msg);
+		return CLI_EXIT_DATAERR;
+	}
+	j->fw_len = j->info.fw_len;
+	j->dfuse_file = j->info.has_suffix && j->info.prefix.kind == DFU_PREFIX_DFUSE;
+	if (j->info.has_suffix && j->info.suffix.bcdDFU == DFU_BCD_DFUSE && !j->dfuse_file) {
+		cli_error(&j->rep, "-D %s: the suffix says DfuSe (bcdDFU 0x011A) but the file does "
+			  "not start with \"DfuSe\"; rebuild it with dfuse-pack", name);
+		return CLI_EXIT_DATAERR;
+	}
+	if (j->dfuse_file) {
+		struct dfuse_file df;
+		if (dfuse_file_parse(buf, j->fw_len, &df, &d) < 0) {
+			cli_error(&j->rep, "-D %s: the DfuSe image is malformed: %s", name, d.msg);
+			return CLI_EXIT_DATAERR;
+		}
+		if (j->o->s.given && j->o->s.have_address) {
+			cli_error(&j->rep, "-D %s is a DfuSe file: its elements carry their own "
+				  "addresses; drop the address from -s (keep -s :leave if wanted)", name);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (!j->info.has_suffix)
+		cli_note(&j->rep, 1, "-D %s has no DFU suffix: written as raw bytes", name);
+	return 0;
+}
+
+static int create_upload(struct job *j)
+{
+	/* dfu-util opens with O_EXCL: never overwrite what a user has. */
+	j->upload_fd = open(j->o->upload, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (j->upload_fd < 0) {
+		cli_error(&j->rep, "cannot create -U %s: %s%s", j->o->upload, strerror(errno),
+			  errno == EEXIST ? "; dfu-flash never overwrites a file, remove it or "
+					    "choose another name" : "");
+		return CLI_EXIT_CANTCREAT;
+	}
+	return 0;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* ---- matching ---- */
+
+static void make_match(const struct job *j, struct dfu_match *m)
+{
+	const struct cli_opts *o = j->o;
+
+	dfu_match_any(m);
+	m->vid = o->dfu_vid == CLI_ID_NONE ? 0x10000 : o->dfu_vid;
+	m->pid = o->dfu_pid == CLI_ID_NONE ? 0x10000 : o->dfu_pid;
+	/* A .dfu suffix's IDs match the device like -d (0xFFFF: any). */
+	if (j->info.has_suffix && m->vid < 0 && j->info.suffix.idVendor != DFU_ID_ANY)
+		m->vid = j->info.suffix.idVendor;
+	if (j->info.has_suffix && m->pid < 0 && j->info.suffix.idProduct != DFU_ID_ANY)
+		m->pid = j->info.suffix.idProduct;
+	m->serial = o->serial_dfu;
+	m->path = o->path;
+	m->devnum = o->devnum;
+	m->cfg = o->cfg;
+	m->intf = o->intf;
+	m->alt = o->alt;
+	m->alt_name = o->alt_name;
+	if (m->alt < 0 && !m->alt_name) {
+		if (j->dfuse_file) {
+			/* The first target's alt; the engine switches per target. */
+			struct dfuse_file df;
+			struct dfuse_target t;
+			size_t c = 0;
+			if (dfuse_file_parse(j->file, j->fw_len, &df, NULL) == 0 &&
+			    dfuse_file_next_target(&df, &c, &t) == 1)
+				m->alt = t.alt;
+		} else if (!o->download && !o->upload && !o->s.given) {
+			m->alt = 0; /* option-byte work: the engine finds the OB alt itself */
+		}
+	}
+}
+
+/* ---- the return after leave, -R, option-byte write ---- */
+
+static int diagnose(struct job *j, struct dfu_session *s, struct dfu_return_report *r,
+		    bool after_ob);
+
+static int fix_trap(struct job *j, struct dfu_session *s, struct dfu_return_report *r)
+{
+	struct dfu_session_opts so = s->o;	/* open() clears the session */
+	struct dfu_match m;
+	int rc;
+
+	cli_say(&j->rep, "%s", r->text);
+	cli_say(&j->rep, "--fix-empty-check: rewriting the option bytes unchanged so the chip "
+		"reloads them and re-samples the flash-empty flag");
+	dfu_match_any(&m);
+	m.path = r->dev.path;
+	m.serial = r->dev.serial;
+	m.alt = 0;
+	rc = dfu_session_open(s, j->x, &m, &so);
+	if (rc == 0)
+		rc = dfu_session_reload_option_bytes(s, r);
+	if (rc < 0) {
+		cli_error(&j->rep, "--fix-empty-check failed: %s", dfu_session_errmsg(s));
+		set_result(j, "flashed, not running, fix failed");
+		return CLI_EXIT_NOT_RUNNING;
+	}
+	return diagnose(j, s, r, false);
+}
+
+/* Say what came back; the exit code. After an option-byte write alone, a
+ * chip coming back to its ROM is what was expected of it. */
+static int diagnose(struct job *j, struct dfu_session *s, struct dfu_return_report *r,
+		    bool after_ob)
+{
+	char esc[DFU_SESSION_ERR_MAX * 2];
+
+	cli_json_escape(r->text, esc, sizeof(esc));
+	cli_json_event(&j->rep, "return", "\"kind\":\"%s\",\"waited_ms\":%u,\"text\":\"%s\"",
+		       dfu_return_kind_name(r->kind), r->waited_ms, esc);
+	switch (r->kind) {
+	case DFU_RETURN_EMPTY_CHECK_TRAP:
+		if (j->o->fix_empty_check)
+			return fix_trap(j, s, r);
+		cli_error(&j->rep, "%s", r->text);
+		set_result(j, "flashed, not running (empty-check trap)");
+		return CLI_EXIT_NOT_RUNNING;
+	case DFU_RETURN_BLANK:
+	case DFU_RETURN_BOOTLOADER:
+		if (after_ob) {
+			cli_say(&j->rep, "%s", r->text);
+			set_result(j, "ok, back in the bootloader");
+			return CLI_EXIT_OK;
+		}
+		cli_error(&j->rep, "%s", r->text);
+		set_result(j, "not running (%s)", dfu_return_kind_name(r->kind));
+		return CLI_EXIT_NOT_RUNNING;
+	case DFU_RETURN_APPLICATION:
+	case DFU_RETURN_GONE:
+		cli_say(&j->rep, "%s", r->text);
+		set_result(j, "ok, %s", r->kind == DFU_RETURN_GONE ? "left the bus" : "application");
+		return CLI_EXIT_OK;
+	case DFU_RETURN_STAYED:
+	case DFU_RETURN_NONE:
+	default:
+		cli_say(&j->rep, "%s", r->text);
+		set_result(j, "ok, %s", dfu_return_kind_name(r->kind));
+		return CLI_EXIT_OK;
+	}
+}
+
+static int engine_fail(struct job *j, struct dfu_session *s, int rc)
+{
+	cli_error(&j->rep, "%s", dfu_session_errmsg(s)[0] ? dfu_session_errmsg(s) : dfu_strerror(rc));
+	set_result(j, "failed: %s", dfu_strerror(rc));
+	return cli_exit_for(rc);
+}
+
+/* ---- option bytes ---- */
+
+static int option_bytes(struct job *j, struct dfu_session *s, bool *wrote)
+{
+	const struct cli_opts *o = j->o;
+	uint8_t ob[256];
+	char text[2048], msg[400];
+	size_t n = 0;
+	int rc;
+
+	*wrote = false;
+	rc = dfu_session_ob_read(s, ob, sizeof(ob), &n);
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	for (size_t i = 0; i < o->nset_options; i++)
+		if (stm32_ob_set(ob, n, o->set_option[i], o->rdp2_ok, msg, sizeof(msg)) < 0) {
+			cli_error(&j->rep, "%s", msg);
+			set_result(j, "refused: %s", o->set_option[i]);
+			return CLI_EXIT_USAGE;
+		}
+	if (o->show_options) {
+		stm32_ob_format(ob, n, text, sizeof(text));
+		fprintf(j->rep.out, "%s%s", o->nset_options ? "option bytes to be written:\n" : "",
+			text);
+	}
+	if (o->nset_options == 0 && !o->reload_ob)
+		return 0;
+	rc = dfu_session_ob_write(s, ob, n);
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	*wrote = true;
+	cli_say(&j->rep, "wrote %zu option bytes%s; the device %s", n,
+		o->nset_options ? "" : " unchanged (reload)",
+		s->gone ? "reset to load them" : "did not reset");
+	return 0;
+}
+
+/* ---- DfuSe ---- */
+
+static bool readable(const struct dfu_session *s, uint32_t addr)
+{
+	const struct dfuse_segment *seg = s->layout_ok ? dfuse_layout_find(&s->layout, addr) : NULL;
+	return seg && (seg->type & DFUSE_MEM_READABLE);
+}
+
+static int dfuse_upload(struct job *j, struct dfu_session *s)
+{
+	const struct cli_opts *o = j->o;
+	uint32_t addr = 0, len = 0x4000;
+	const struct dfuse_segment *seg;
+	uint8_t *buf;
+	size_t got = 0;
+	int rc;
+
+	if (o->s.have_address)
+		addr = o->s.address;
+	else if (s->layout_ok && s->layout.nsegments)
+		addr = s->layout.seg[0].start; /* where the ROM's pointer starts */
+	seg = s->layout_ok ? dfuse_layout_find(&s->layout, addr) : NULL;
+	if (o->s.have_length) {
+		len = o->s.length;
+	} else if (seg) {
+		len = seg->end - addr + 1;
+		cli_note(&j->rep, 1, "limiting the upload to the end of the memory segment "
+			 "(0x%08X, %u bytes)", seg->end, len);
+	}
+	if (!seg && !o->s.force) {
+		cli_error(&j->rep, "-U: address 0x%08X is in no memory segment of alt %u \"%s\"; "
+			  "check -s, or add :force", addr, s->alt, s->alt_name);
+		set_result(j, "failed: address");
+		return CLI_EXIT_USAGE;
+	}
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return CLI_EXIT_SOFTWARE;
+	rc = dfu_session_upload(s, addr, buf, len, &got);
+	if (rc < 0) {
+		free(buf);
+		return engine_fail(j, s, rc);
+	}
+	if (!write_all(j->upload_fd, buf, got)) {
+		free(buf);
+		cli_error(&j->rep, "cannot write -U %s: %s", o->upload, strerror(errno));
+		return CLI_EXIT_CANTCREAT;
+	}
+	free(buf);
+	if (o->upload_size >= 0 && (long long)got != o->upload_size)
+		cli_say(&j->rep, "read %zu bytes, -Z expected %lld", got, o->upload_size);
+	cli_say(&j->rep, "read %zu bytes from 0x%08X into %s", got, addr, o->upload);
+	set_result(j, "ok, %zu bytes read", got);
+	cli_json_event(&j->rep, "upload", "\"address\":%u,\"bytes\":%zu", addr, got);
+	return 0;
+}
+
+static int run_dfuse(struct job *j, struct dfu_session *s, bool *left, struct dfu_return_report *r)
+{
+	const struct cli_opts *o = j->o;
+	int rc;
+
+	*left = false;
+	if (o->s.unprotect) {
+		cli_say(&j->rep, "read unprotect: the chip mass-erases itself and resets");
+		rc = dfu_session_special(s, DFUSE_READ_UNPROTECT, 0);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		set_result(j, "ok, unprotected");
+		return 0;
+	}
+	if (j->dfuse_file) {
+		rc = dfu_session_dfuse_file(s, j->file, j->file_len, !o->no_verify);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		cli_say(&j->rep, "wrote every element of %s%s", o->download,
+			o->no_verify ? "" : ", verified by read-back");
+		set_result(j, "ok");
+		if (o->s.leave) {
+			rc = dfu_session_leave(s, false, 0);
+			if (rc < 0)
+				return engine_fail(j, s, rc);
+			*left = true;
+		}
+		return 0;
+	}
+	if (o->download) {
+		struct dfu_dfuse_job job = {
+			.address = o->s.address,
+			.data = j->file,
+			.len = j->fw_len,
+			.mass_erase = o->s.mass_erase,
+			.verify = !o->no_verify && readable(s, o->s.address),
+			.leave = o->s.leave,
+			.await_return = true,
+		};
+		if (!o->s.have_address) {
+			cli_error(&j->rep, "-D %s is a raw image and %04x:%04x is a DfuSe device: give "
+				  "the address to write it at, e.g. -s 0x%08X:leave (or use a .dfu file)",
+				  o->download, s->dev.vid, s->dev.pid,
+				  s->layout_ok && s->layout.nsegments ? s->layout.seg[0].start : 0x08000000u);
+			set_result(j, "failed: no address");
+			return CLI_EXIT_USAGE;
+		}
+		if (!job.verify && !o->no_verify)
+			cli_note(&j->rep, 0, "0x%08X is not readable on alt %u: not verified",
+				 o->s.address, s->alt);
+		rc = dfu_session_dfuse_flash(s, &job, r);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		cli_say(&j->rep, "wrote %zu bytes at 0x%08X%s%s", j->fw_len, o->s.address,
+			job.verify ? ", verified by read-back" : "",
+			o->s.leave ? (s->left_silently ? "; left DFU mode (the device disconnected "
+							 "without answering: that is a success)"
+						       : "; left DFU mode")
+				   : "");
+		cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,\"verified\":%s,"
+			       "\"requests\":%u", o->s.address, j->fw_len,
+			       job.verify ? "true" : "false", s->stats.requests);
+		set_result(j, "ok");
+		*left = o->s.leave;
+		return 0;
+	}
+	if (o->upload)
+		return dfuse_upload(j, s);
+	/* -s alone: DfuSe command mode. */
+	if (o->s.mass_erase) {
+		rc = dfu_session_special(s, DFUSE_MASS_ERASE, 0);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		cli_say(&j->rep, "mass erase done");
+	}
+	if (o->s.leave) {
+		rc = dfu_session_leave(s, o->s.have_address, o->s.address);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		*left = true;
+	}
+	set_result(j, "ok");
+	return 0;
+}
+
+/* ---- one device ---- */
+
+static int run_one(struct job *j, const struct dfu_match *m)
+{
+	const struct cli_opts *o = j->o;
+	struct dfu_session *s = calloc(1, sizeof(*s));
+	struct dfu_session_opts so;
+	struct dfu_return_report *r = calloc(1, sizeof(*r));
+	bool left = false, wrote_ob = false;
+	int rc, ex = 0;
+
+	if (!s || !r) {
+		free(s);
+		free(r);
+		cli_error(&j->rep, "out of memory");
+		return CLI_EXIT_SOFTWARE;
+	}
+	dfu_session_opts_default(&so);
+	so.force = o->s.force > 0;
+	so.transfer_size = (uint16_t)o->transfer_size;
+	so.poll_clamp_ms = o->poll == CLI_POLL_CLAMP ? o->poll_clamp_ms : 0;
+	so.transcript = cli_transcript;
+	so.transcript_ctx = &j->rep;
+	so.progress = cli_progress;
+	so.progress_ctx = &j->rep;
+	if (o->reenum_timeout_ms)
+		so.reenum_timeout_ms = o->reenum_timeout_ms;
+	rc = dfu_session_open(s, j->x, m, &so);
+	if (rc < 0) {
+		ex = engine_fail(j, s, rc);
+		goto out;
+	}
+	cli_note(&j->rep, 0, "%04x:%04x serial %s at %s, alt %u \"%s\"", s->dev.vid, s->dev.pid,
+		 s->dev.serial[0] ? s->dev.serial : "(none)", s->dev.path, s->alt, s->alt_name);
+	{
+		char esc[XPORT_STRING_MAX * 2];
+		cli_json_escape(s->dev.serial, esc, sizeof(esc));
+		cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"serial\":\"%s\","
+			       "\"path\":\"%s\",\"alt\":%u", s->dev.vid, s->dev.pid, esc, s->dev.path,
+			       s->alt);
+	}
+	if (o->detach) {
+		/* Already in DFU mode: dfu-util sends a plain DETACH and only warns. */
+		rc = dfu_session_detach_reset(s);
+		set_result(j, "ok, detached");
+		ex = rc < 0 ? engine_fail(j, s, rc) : 0;
+		goto out;
+	}
+	if (o->download || o->upload || o->s.given) {
+		if (!s->dfuse && !j->dfuse_file && !o->s.given) {
+			cli_error(&j->rep, "%04x:%04x is a plain DFU 1.1 device; this dfu-flash build "
+				  "writes DfuSe devices only (plain DFU download is not implemented yet)",
+				  s->dev.vid, s->dev.pid);
+			set_result(j, "failed: plain DFU");
+			ex = CLI_EXIT_SOFTWARE;
+			goto out;
+		}
+		ex = run_dfuse(j, s, &left, r);
+		if (ex)
+			goto out;
+	}
+	if (!left && (o->show_options || o->nset_options || o->reload_ob)) {
+		ex = option_bytes(j, s, &wrote_ob);
+		if (ex)
+			goto out;
+		if (!wrote_ob)
+			set_result(j, "ok");
+	}
+	if (left && r->kind != DFU_RETURN_NONE) {
+		ex = diagnose(j, s, r, false);
+	} else if (left || wrote_ob || o->reset) {
+		if (o->reset && !left && !wrote_ob) {
+			rc = dfu_session_detach_reset(s);
+			if (rc < 0) {
+				ex = engine_fail(j, s, rc);
+				goto out;
+			}
+		}
+		rc = dfu_session_await_return(s, r);
+		if (rc < 0) {
+			ex = engine_fail(j, s, rc);
+			goto out;
+		}
+		ex = diagnose(j, s, r, wrote_ob && !left && !s->wrote_boot_word);
+	}
+out:
+	if (j->rep.transcript)
+		fflush(j->rep.transcript);
+	cli_json_event(&j->rep, "stats", "\"requests\":%u,\"polled_ms\":%llu", s->stats.requests,
+		       (unsigned long long)s->stats.polled_ms);
+	dfu_session_close(s);
+	free(s);
+	free(r);
+	return ex;
+}
+
+/* ---- run-time devices: -e, and detach before a job ---- */
+
+struct rt_find {
+	const struct cli_opts *o;
+	bool found;
+	struct xport_dev_info dev;
+	uint8_t intf;
+	bool will_detach;
+};
+
+static int rt_visit(void *ctx, const struct xport_dev_info *d)
+{
+	struct rt_find *f = ctx;
+	struct usb_config_iter it;
+	struct usb_alt_info a;
+
+	if ((f->o->rt_vid >= 0 && d->vid != f->o->rt_vid) ||
+	    (f->o->rt_pid >= 0 && d->pid != f->o->rt_pid) ||
+	    (f->o->serial_rt[0] && strcmp(f->o->serial_rt, d->serial) != 0) ||
+	    (f->o->path && strcmp(f->o->path, d->path) != 0))
+		return 0;
+	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
+		return 0;
+	for (int g = 0; g < 256 && usb_config_next_alt(&it, &a) == 1; g++)
+		if (a.intf.bInterfaceClass == USB_CLASS_APP_SPEC &&
+		    a.intf.bInterfaceSubClass == USB_SUBCLASS_DFU &&
+		    a.intf.bInterfaceProtocol == USB_PROTO_DFU_RUNTIME) {
+			f->found = true;
+			f->dev = *d;
+			f->intf = a.intf.bInterfaceNumber;
+			f->will_detach = a.has_func && (a.func.bmAttributes & DFU_ATTR_WILL_DETACH);
+			return 1;
+		}
+	return 0;
+}
+
+/* DETACH a run-time device, reset it unless it detaches itself (dfu-util
+ * -e); 1 when one was detached, 0 when none was found. */
+static int runtime_detach(struct job *j)
+{
+	struct rt_find f = { .o = j->o };
+	struct xport_handle *h = NULL;
+	struct dfu_setup st;
+	int rc;
+
+	xport_enumerate(j->x, rt_visit, &f);
+	if (!f.found)
+		return 0;
+	rc = xport_open(j->x, &f.dev, &h);
+	if (rc < 0) {
+		cli_error(&j->rep, "cannot open the run-time device %04x:%04x at %s: %s", f.dev.vid,
+			  f.dev.pid, f.dev.path, dfu_strerror(rc));
+		return rc;
+	}
+	st = dfu_setup_make(DFU_DETACH, 1000, f.intf, 0);
+	rc = xport_control(j->x, h, &st, NULL, NULL, 5000);
+	if (rc < 0 && rc != DFU_E_NODEV)
+		cli_say(&j->rep, "DFU_DETACH to %04x:%04x at %s: %s (continuing, as dfu-util does)",
+			f.dev.vid, f.dev.pid, f.dev.path, xport_result_name(rc));
+	if (rc != DFU_E_NODEV && !f.will_detach)
+		xport_reset(j->x, h);
+	xport_close(j->x, h);
+	cli_say(&j->rep, "detached %04x:%04x serial %s at %s into DFU mode", f.dev.vid, f.dev.pid,
+		f.dev.serial[0] ? f.dev.serial : "(none)", f.dev.path);
+	return 1;
+}
+
+/* ---- --all ---- */
+
+struct all_ctx {
+	const struct dfu_match *m;
+	size_t n;
+	struct xport_dev_info *devs;
+};
+
+static int all_visit(void *ctx, const struct xport_dev_info *d)
+{
+	struct all_ctx *a = ctx;
+	struct usb_config_iter it;
+	struct usb_alt_info alt;
+
+	if ((a->m->vid >= 0 && d->vid != a->m->vid) || (a->m->pid >= 0 && d->pid != a->m->pid) ||
+	    (a->m->serial && a->m->serial[0] && strcmp(a->m->serial, d->serial) != 0) ||
+	    (a->m->path && a->m->path[0] && strcmp(a->m->path, d->path) != 0) || a->n >= MAX_ALL)
+		return 0;
+	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
+		return 0;
+	for (int g = 0; g < 256 && usb_config_next_alt(&it, &alt) == 1; g++)
+		if (alt.intf.bInterfaceClass == USB_CLASS_APP_SPEC &&
+		    alt.intf.bInterfaceSubClass == USB_SUBCLASS_DFU &&
+		    alt.intf.bInterfaceProtocol == USB_PROTO_DFU_MODE) {
+			if (a->devs)
+				a->devs[a->n] = *d;
+			a->n++;
+			break;
+		}
+	return 0;
+}
+
+static int run_all(struct job *j, const struct dfu_match *base)
+{
+	struct all_ctx a = { .m = base };
+	int worst = 0, failed = 0;
+	struct row {
+		char serial[40], path[XPORT_PATH_MAX], result[80];
+		double ms;
+		int ex;
+	} *rows;
+
+	a.devs = calloc(MAX_ALL, sizeof(*a.devs));
+	rows = calloc(MAX_ALL, sizeof(*rows));
+	if (!a.devs || !rows) {
+		free(a.devs);
+		free(rows);
+		return CLI_EXIT_SOFTWARE;
+	}
+	xport_enumerate(j->x, all_visit, &a);
+	if (a.n == 0) {
+		cli_error(&j->rep, "--all: no DFU-mode device matches; -l lists what is visible");
+		free(a.devs);
+		free(rows);
+		return CLI_EXIT_IOERR;
+	}
+	/* One after the other: every device gets the same job, and a device
+	 * that re-enumerates keeps its path. */
+	for (size_t i = 0; i < a.n; i++) {
+		struct dfu_match m = *base;
+		uint64_t t0 = xport_now_us(j->x);
+		m.path = a.devs[i].path;
+		m.devnum = 0;
+		m.serial = NULL;
+		j->result[0] = '\0';
+		rows[i].ex = run_one(j, &m);
+		rows[i].ms = (double)(xport_now_us(j->x) - t0) / 1e3;
+		snprintf(rows[i].serial, sizeof(rows[i].serial), "%.39s",
+			 a.devs[i].serial[0] ? a.devs[i].serial : "(none)");
+		snprintf(rows[i].path, sizeof(rows[i].path), "%s", a.devs[i].path);
+		snprintf(rows[i].result, sizeof(rows[i].result), "%.79s", j->result);
+		if (rows[i].ex)
+			failed++;
+		if (rows[i].ex > worst || (worst == CLI_EXIT_NOT_RUNNING && rows[i].ex))
+			worst = rows[i].ex;
+	}
+	fprintf(j->rep.json ? j->rep.err : j->rep.out, "%-14s %-10s %-4s %-44s %10s\n", "serial",
+		"path", "exit", "result", "time");
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(j->rep.json ? j->rep.err : j->rep.out, "%-14s %-10s %-4d %-44s %8.0f ms\n",
+			rows[i].serial, rows[i].path, rows[i].ex, rows[i].result, rows[i].ms);
+	cli_say(&j->rep, "%zu devices, %d not ok", a.n, failed);
+	free(a.devs);
+	free(rows);
+	return worst;
+}
+
+/* ---- -w ---- */
+
+struct count_ctx {
+	const struct dfu_match *m;
+	int n;
+};
+
+static int count_visit(void *ctx, const struct xport_dev_info *d)
+{
+	struct count_ctx *c = ctx;
+	if ((c->m->vid < 0 || d->vid == c->m->vid) && (c->m->pid < 0 || d->pid == c->m->pid) &&
+	    (!c->m->serial || !c->m->serial[0] || strcmp(c->m->serial, d->serial) == 0) &&
+	    (!c->m->path || !c->m->path[0] || strcmp(c->m->path, d->path) == 0))
+		c->n++;
+	return 0;
+}
+
+/* ---- main ---- */
+
+int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xport *preset)
+{
+	struct cli_opts *o = calloc(1, sizeof(*o));
+	struct job *j = calloc(1, sizeof(*j));
+	struct cli_xport_inst inst = { 0 };
+	const struct cli_xport_kind *kind = NULL;
+	struct dfu_match m;
+	char msg[512];
+	int ex = 0;
+
+	if (!o || !j) {
+		free(o);
+		free(j);
+		fprintf(err, "dfu-flash: out of memory\n");
+		return CLI_EXIT_SOFTWARE;
+	}
+	j->o = o;
+	j->upload_fd = -1;
+	j->rep.out = out;
+	j->rep.err = err;
+	cli_opts_default(o);
+	if (cli_parse(o, argc, argv, (const char *const *)environ, msg, sizeof(msg))) {
+		fprintf(err, "dfu-flash: %s\n", msg);
+		ex = CLI_EXIT_USAGE;
+		goto done;
+	}
+	if (o->help) {
+		cli_usage(out);
+		goto done;
+	}
+	if (o->version) {
+		fprintf(out, "dfu-flash %s (the dfu-util 0.11 command line, and more)\n",
+			DFU_FLASH_VERSION);
+		goto done;
+	}
+	j->rep.json = o->json;
+	j->rep.quiet = o->quiet;
+	j->rep.verbose = o->verbose;
+	j->rep.bar = !o->json && !o->quiet && (o->progress || isatty(fileno(err)));
+	if (o->transcript) {
+		j->rep.transcript = fopen(o->transcript, "w");
+		if (!j->rep.transcript) {
+			cli_error(&j->rep, "cannot create --transcript %s: %s", o->transcript,
+				  strerror(errno));
+			ex = CLI_EXIT_CANTCREAT;
+			goto done;
+		}
+	}
+
+	/* Files before any USB traffic, as dfu-util does. */
+	if (o->download && (ex = load_download(j)) != 0)
+		goto done;
+	if (o->upload && (ex = create_upload(j)) != 0)
+		goto done;
+
+	if (preset) {
+		j->x = preset;
+	} else {
+		kind = &cli_xports[o->xport >= 0 ? o->xport : 0];
+		if (kind->open(o->xport_arg, &inst, msg, sizeof(msg)) < 0) {
+			cli_error(&j->rep, "%s", msg);
+			ex = kind->option ? CLI_EXIT_USAGE : CLI_EXIT_SOFTWARE;
+			kind = NULL;
+			goto done;
+		}
+		j->x = &inst.x;
+	}
+	j->rep.x = j->x;
+
+	if (o->list) {
+		int n = cli_list(j->x, o, out);
+		if (n < 0) {
+			cli_error(&j->rep, "cannot list devices on the %s transport: %s",
+				  j->x->ops->name, dfu_strerror(n));
+			ex = cli_exit_for(n);
+		} else if (n == 0) {
+			const char *why = kind && kind->option == NULL && inst.state
+						  ? xport_libusb_unavailable(inst.state) : "";
+			cli_say(&j->rep, "no DFU device found on the %s transport%s%s", j->x->ops->name,
+				why[0] ? ": " : "", why);
+		}
+		goto done;
+	}
+
+	make_match(j, &m);
+	if (o->wait) {
+		struct count_ctx c = { .m = &m };
+		cli_say(&j->rep, "waiting for a matching device (-w)");
+		for (;;) {
+			c.n = 0;
+			xport_enumerate(j->x, count_visit, &c);
+			if (c.n)
+				break;
+			xport_sleep_ms(j->x, 20);
+		}
+	}
+	if (o->detach) {
+		int rc = runtime_detach(j);
+		if (rc != 0) {
+			ex = rc < 0 ? cli_exit_for(rc) : 0;
+			goto done;
+		}
+		/* No run-time device: a DFU-mode one gets a plain DETACH. */
+	} else if (o->download || o->upload || o->s.given) {
+		/* A run-time device first detaches, then dfu-flash waits -E s.
+		 * Decided from enumeration alone: no request is sent. */
+		struct all_ctx probe = { .m = &m };
+		xport_enumerate(j->x, all_visit, &probe);
+		if (probe.n == 0 && runtime_detach(j) == 1) {
+			cli_say(&j->rep, "waiting %u s for the DFU-mode device (-E)", o->detach_delay_s);
+			xport_sleep_ms(j->x, o->detach_delay_s * 1000u);
+		}
+	}
+	if (o->all)
+		ex = run_all(j, &m);
+	else
+		ex = run_one(j, &m);
+	if (o->json) {
+		char esc[sizeof(j->result) * 2];
+		cli_json_escape(j->result, esc, sizeof(esc));
+		cli_json_event(&j->rep, "result", "\"exit\":%d,\"result\":\"%s\"", ex, esc);
+	}
+	if (ex && o->upload && j->upload_fd >= 0) {
+		close(j->upload_fd);
+		j->upload_fd = -1;
+		unlink(o->upload); /* do not leave a partial upload behind */
+	}
+done:
+	if (j->upload_fd >= 0)
+		close(j->upload_fd);
+	if (j->rep.transcript)
+		fclose(j->rep.transcript);
+	if (kind)
+		kind->close(&inst);
+	free(j->file);
+	free(j);
+	free(o);
+	return ex;
+}
+
+int dfu_flash_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	return dfu_flash_run(argc, argv, out, err, NULL);
+}

@@ -1,0 +1,180 @@
+/*
+ * cli_xport.c - the transports dfu-flash can use, as one table.
+ *
+ * The first row without an option is the default (libusb, real boards).
+ * Every other row is selected by its long option or its environment
+ * variable; a new transport (the USB/IP client: "--usbip HOST[:PORT]",
+ * DFU_FLASH_USBIP) is one more row with its open and close functions. The
+ * flashing logic (cli_run.c, the session engine) only ever sees struct xport.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/cli.h"
+#include "host/xport_inproc.h"
+#include "host/xport_libusb.h"
+#include "sim/l4_profile.h"
+#include "sim/sim_board.h"
+
+/* ---- libusb ---- */
+
+static int libusb_open_x(const char *arg, struct cli_xport_inst *out, char *msg, size_t cap)
+{
+	struct xport_libusb *t = xport_libusb_new();
+
+	(void)arg;
+	if (!t) {
+		snprintf(msg, cap, "out of memory starting the libusb transport");
+		return DFU_E_NOMEM;
+	}
+	out->state = t;
+	out->x = xport_libusb(t);
+	return 0;
+}
+
+static void libusb_close_x(struct cli_xport_inst *inst)
+{
+	xport_libusb_free(inst->state);
+	inst->state = NULL;
+}
+
+/* ---- --sim: emulated boards in this process ---- */
+
+#define SIM_MAX_BOARDS 8
+
+struct sim_state {
+	size_t n;
+	struct sim_board boards[SIM_MAX_BOARDS];
+	struct xport_inproc bus;
+};
+
+static bool kv(const char *tok, const char *key, const char **val)
+{
+	size_t n = strlen(key);
+	if (strncmp(tok, key, n) != 0 || tok[n] != '=')
+		return false;
+	*val = tok + n + 1;
+	return true;
+}
+
+int cli_sim_open(const char *spec, struct cli_xport_inst *out, char *msg, size_t cap)
+{
+	struct sim_state *st;
+	const struct l4_profile *p;
+	char buf[160], *tok, *save = NULL;
+	unsigned count = 1, quirks = 0;
+	bool boot0 = false;
+	enum sim_timing timing = SIM_TIMING_DATASHEET;
+	enum sim_app_model app = SIM_APP_SILENT;
+
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(msg, cap, "--sim \"%.40s...\" is too long", spec);
+		return DFU_E_USAGE;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	tok = strtok_r(buf, ",", &save);
+	p = tok ? l4_profile_find(tok) : NULL;
+	if (!p) {
+		size_t len = 0;
+		char names[120] = "";
+		for (size_t i = 0; i < l4_profile_count() && len < sizeof(names); i++) {
+			int w = snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					 l4_profile_at(i)->name);
+			if (w > 0)
+				len += (size_t)w;
+		}
+		snprintf(msg, cap, "--sim \"%s\": \"%s\" is not an emulated chip; known: %s", spec,
+			 tok ? tok : "", names);
+		return DFU_E_USAGE;
+	}
+	if (!p->supported) {
+		snprintf(msg, cap, "--sim %s: this chip is not emulated: %s", p->name,
+			 p->unsupported_reason);
+		return DFU_E_USAGE;
+	}
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		const char *v;
+		char *end;
+		if (kv(tok, "count", &v)) {
+			unsigned long c = strtoul(v, &end, 10);
+			if (*end || c < 1 || c > SIM_MAX_BOARDS)
+				goto bad;
+			count = (unsigned)c;
+		} else if (kv(tok, "boot0", &v) && (!strcmp(v, "0") || !strcmp(v, "1"))) {
+			boot0 = v[0] == '1';
+		} else if (kv(tok, "timing", &v) && !strcmp(v, "datasheet")) {
+			timing = SIM_TIMING_DATASHEET;
+		} else if (kv(tok, "timing", &v) && !strcmp(v, "instant")) {
+			timing = SIM_TIMING_INSTANT;
+		} else if (kv(tok, "app", &v) && !strcmp(v, "silent")) {
+			app = SIM_APP_SILENT;
+		} else if (kv(tok, "app", &v) && !strcmp(v, "runtime")) {
+			app = SIM_APP_DFU_RUNTIME;
+		} else if (kv(tok, "serial", &v) && !strcmp(v, "shared")) {
+			quirks |= SIM_QUIRK_SHARED_SERIAL;
+		} else if (kv(tok, "quirk", &v) && !strcmp(v, "leave-no-status")) {
+			quirks |= SIM_QUIRK_LEAVE_NO_STATUS;
+		} else if (kv(tok, "quirk", &v) && !strcmp(v, "erase-stall")) {
+			quirks |= SIM_QUIRK_ERASE_STALL;
+		} else {
+			goto bad;
+		}
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(msg, cap, "out of memory creating %u emulated boards", count);
+		return DFU_E_NOMEM;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		struct sim_board_config cfg;
+		int rc;
+		sim_board_config_default(&cfg, p, i);
+		cfg.boot0 = boot0;
+		cfg.timing = timing;
+		cfg.app = app;
+		cfg.quirks = quirks;
+		rc = sim_board_init(&st->boards[i], &cfg);
+		if (rc < 0) {
+			snprintf(msg, cap, "--sim %s: board %u cannot be created: %s", spec, i,
+				 dfu_strerror(rc));
+			while (i-- > 0)
+				sim_board_free(&st->boards[i]);
+			free(st);
+			return rc;
+		}
+		st->n++;
+		sim_board_power_on(&st->boards[i], 0);
+	}
+	xport_inproc_init(&st->bus, st->boards, st->n, 0);
+	xport_inproc_set_bus(&st->bus, XPORT_INPROC_BUS_FULL_SPEED);
+	out->state = st;
+	out->x = xport_inproc(&st->bus);
+	return 0;
+bad:
+	snprintf(msg, cap, "--sim \"%s\": \"%s\" is not count=1-%d, boot0=0|1, "
+		 "timing=datasheet|instant, app=silent|runtime, serial=shared or "
+		 "quirk=leave-no-status|erase-stall", spec, tok, SIM_MAX_BOARDS);
+	return DFU_E_USAGE;
+}
+
+static void sim_close_x(struct cli_xport_inst *inst)
+{
+	struct sim_state *st = inst->state;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		sim_board_free(&st->boards[i]);
+	free(st);
+	inst->state = NULL;
+}
+
+const struct cli_xport_kind cli_xports[] = {
+	{ NULL, NULL, NULL, "libusb-1.0: real boards (the default)", libusb_open_x,
+	  libusb_close_x },
+	{ "--sim", "DFU_FLASH_SIM", "SPEC",
+	  "emulated boards in this process: CHIP[,count=N][,boot0=0|1][,timing=instant]"
+	  "[,app=runtime][,serial=shared] (e.g. stm32l412xb)",
+	  cli_sim_open, sim_close_x },
+};
+const size_t cli_nxports = sizeof(cli_xports) / sizeof(cli_xports[0]);
