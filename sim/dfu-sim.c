@@ -73,6 +73,8 @@ struct options {
 	enum sim_timing timing;
 	bool leave_set;
 	enum l4_leave_action leave;
+	bool ob_reset_set;
+	enum l4_ob_reset ob_reset;
 	enum sim_app_model app;
 	unsigned quirks;
 	const char *listen;
@@ -180,6 +182,8 @@ static void print_help(void)
 	       "                       bwPollTimeout)\n"
 	       "  --leave ACTION       what the ROM does on DFU leave: reset or jump (default: the\n"
 	       "                       profile's, reset on L41x/L42x)\n"
+	       "  --ob-reset KIND      the ROM's reset after an option-byte write or Read Unprotect:\n"
+	       "                       option-load (default; re-samples PEMPTY) or system\n"
 	       "  --app MODEL          a valid application is silent (default) or dfu-runtime\n"
 	       "  --quirk NAME         a fault profile from field reports (repeatable):\n",
 	       USBIP_SERVER_MAX_BOARDS);
@@ -237,6 +241,7 @@ enum {
 	OPT_APP,
 	OPT_QUIRK,
 	OPT_SERIAL,
+	OPT_OB_RESET,
 	OPT_LISTEN,
 	OPT_PORT,
 	OPT_CTL,
@@ -256,6 +261,7 @@ static const struct option long_options[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "timing", required_argument, NULL, OPT_TIMING },
 	{ "leave", required_argument, NULL, OPT_LEAVE },
+	{ "ob-reset", required_argument, NULL, OPT_OB_RESET },
 	{ "app", required_argument, NULL, OPT_APP },
 	{ "quirk", required_argument, NULL, OPT_QUIRK },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
@@ -354,6 +360,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 			else
 				usage_error("--leave %s: not a leave action; use reset or jump", optarg);
 			o->leave_set = true;
+			break;
+		case OPT_OB_RESET:
+			if (strcmp(optarg, "option-load") == 0)
+				o->ob_reset = L4_OB_RESET_OPTION_LOAD;
+			else if (strcmp(optarg, "system") == 0)
+				o->ob_reset = L4_OB_RESET_SYSTEM;
+			else
+				usage_error("--ob-reset %s: not a reset kind; use option-load or system",
+					    optarg);
+			o->ob_reset_set = true;
 			break;
 		case OPT_APP:
 			if (strcmp(optarg, "silent") == 0)
@@ -795,6 +811,8 @@ int main(int argc, char **argv)
 		cfg.boot0 = o.boot0;
 		if (o.leave_set)
 			cfg.leave = o.leave;
+		if (o.ob_reset_set)
+			cfg.ob_reset = o.ob_reset;
 		cfg.timing = o.timing;
 		cfg.app = o.app;
 		cfg.quirks = o.quirks;

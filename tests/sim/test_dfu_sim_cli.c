@@ -62,6 +62,7 @@ static void test_every_bad_flag_is_a_usage_error_naming_flag_value_and_fix(void 
 	expect_usage_error("--count 33", "--count 33", "1 to 32");
 	expect_usage_error("--timing fast", "--timing fast", "instant or datasheet");
 	expect_usage_error("--leave later", "--leave later", "reset or jump");
+	expect_usage_error("--ob-reset soft", "--ob-reset soft", "option-load or system");
 	expect_usage_error("--app full", "--app full", "silent or");
 	expect_usage_error("--quirk nope", "--quirk nope", "erase-stall");
 	expect_usage_error("--boot0 2", "--boot0 2", "0 or 1");
@@ -83,7 +84,7 @@ static void test_help_version_and_chip_list_exit_zero(void **state)
 {
 	char out[16384];
 	static const char *const flags[] = { "--chip",	 "--list-chips", "--count",  "--boot0",
-					     "--image",	 "--timing",	 "--leave",  "--app",
+					     "--image",	 "--timing",	 "--leave",  "--ob-reset", "--app",
 					     "--quirk",	 "--listen",	 "--port",   "--ctl",
 					     "--state",	 "--pcap",	 "--log",    "--realtime",
 					     "--help",	 "--version",	 "ctl" };
