@@ -14,6 +14,7 @@
 #include "host/cli.h"
 #include "host/xport_inproc.h"
 #include "host/xport_libusb.h"
+#include "host/xport_usbip.h"
 #include "sim/l4_profile.h"
 #include "sim/sim_board.h"
 
@@ -169,6 +170,41 @@ static void sim_close_x(struct cli_xport_inst *inst)
 	inst->state = NULL;
 }
 
+/* ---- --usbip: a USB/IP server over TCP, no kernel module ---- */
+
+int cli_usbip_open(const char *arg, struct cli_xport_inst *out, char *msg, size_t cap)
+{
+	char host[XPORT_USBIP_HOST_MAX];
+	uint16_t port;
+	struct xport_usbip *t;
+	int rc = xport_usbip_parse_addr(arg, host, &port, msg, cap);
+
+	if (rc < 0)
+		return rc;
+	t = xport_usbip_new(host, port);
+	if (!t) {
+		snprintf(msg, cap, "out of memory starting the USB/IP transport");
+		return DFU_E_NOMEM;
+	}
+	/* Connect once now, so an unreachable server is named as such rather
+	 * than reported as "no device". */
+	rc = xport_usbip_probe(t);
+	if (rc < 0) {
+		snprintf(msg, cap, "%s", xport_usbip_last_error(t));
+		xport_usbip_free(t);
+		return rc;
+	}
+	out->state = t;
+	out->x = xport_usbip(t);
+	return 0;
+}
+
+static void usbip_close_x(struct cli_xport_inst *inst)
+{
+	xport_usbip_free(inst->state);
+	inst->state = NULL;
+}
+
 const struct cli_xport_kind cli_xports[] = {
 	{ NULL, NULL, NULL, "libusb-1.0: real boards (the default)", libusb_open_x,
 	  libusb_close_x },
@@ -176,5 +212,9 @@ const struct cli_xport_kind cli_xports[] = {
 	  "emulated boards in this process: CHIP[,count=N][,boot0=0|1][,timing=instant]"
 	  "[,app=runtime][,serial=shared] (e.g. stm32l412xb)",
 	  cli_sim_open, sim_close_x },
+	{ "--usbip", "DFU_FLASH_USBIP", "HOST[:PORT]",
+	  "a USB/IP server (dfu-sim, usbipd) over TCP from userspace, no kernel module; "
+	  "PORT defaults to 3240; -p matches the busid (1-2)",
+	  cli_usbip_open, usbip_close_x },
 };
 const size_t cli_nxports = sizeof(cli_xports) / sizeof(cli_xports[0]);

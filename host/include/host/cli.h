@@ -120,6 +120,8 @@ extern const size_t cli_nxports;
 /* The --sim SPEC parsed: "stm32l412xb[,count=N][,boot0=0|1][,timing=datasheet|instant]
  * [,app=silent|runtime][,serial=shared]". */
 int cli_sim_open(const char *spec, struct cli_xport_inst *out, char *msg, size_t cap);
+/* --usbip HOST[:PORT] (default port 3240): connects once to check the server. */
+int cli_usbip_open(const char *arg, struct cli_xport_inst *out, char *msg, size_t cap);
 
 /* ---- output ---- */
 
