@@ -210,7 +210,8 @@ static void print_help(void)
 	       "\n"
 	       "Control commands (" PROG " ctl ...): status [DEV], power-cycle DEV, reset DEV,\n"
 	       "boot0 DEV 0|1, power off|on DEV, dump flash DEV [ADDR LEN], dump ob DEV,\n"
-	       "log DEV [N], help, quit. DEV is a busid (1-1), a device number or a serial.\n"
+	       "log DEV [N], query DEV, crc DEV [LEN], preload DEV FILE [ADDR], ob-write DEV\n"
+	       "HEX, help, quit. DEV is a busid (1-1), a device number or a serial.\n"
 	       "\n"
 	       "Exit status: 0 on quit or SIGTERM/SIGINT, 1 on errors, 64 on usage errors.\n",
 	       USBIP_PORT_DEFAULT, default_ctl_path(ctl, sizeof(ctl)));
@@ -670,9 +671,8 @@ static int run_ctl_client(int argc, char **argv)
 {
 	char pathbuf[256], line[SIM_CTL_LINE_MAX + 2];
 	const char *path = NULL;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = 0;
-	int i = 1, fd;
+	int i = 1;
 
 	if (i < argc && strcmp(argv[i], "--ctl") == 0) {
 		if (i + 1 >= argc)
@@ -687,6 +687,7 @@ static int run_ctl_client(int argc, char **argv)
 		printf("usage: " PROG " ctl [--ctl PATH] COMMAND...\n"
 		       "commands: status [DEV], power-cycle DEV, reset DEV, boot0 DEV 0|1,\n"
 		       "power off|on DEV, dump flash DEV [ADDR LEN], dump ob DEV, log DEV [N],\n"
+		       "query DEV, crc DEV [LEN], preload DEV FILE [ADDR], ob-write DEV HEX,\n"
 		       "help, quit\n");
 		return 0;
 	}
@@ -704,64 +705,16 @@ static int run_ctl_client(int argc, char **argv)
 		memcpy(line + len, argv[i], n);
 		len += n;
 	}
-	line[len++] = '\n';
-	if (strlen(path) >= sizeof(sa.sun_path))
-		usage_error("ctl --ctl %s: path too long for a socket", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr,
-			PROG " ctl: cannot connect to %s: %s (is dfu-sim running? start it, or pass "
-			     "the --ctl PATH it was started with)\n",
-			path, strerror(errno));
-		return 1;
-	}
-	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		fprintf(stderr, PROG " ctl: %s: send: %s\n", path, strerror(errno));
-		return 1;
-	}
-	shutdown(fd, SHUT_WR);
+	line[len] = 0;
 
 	struct sim_text ans = { 0 };
-	char buf[65536];
-	int rc = 1;
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 30000) <= 0) {
-			fprintf(stderr, PROG " ctl: %s: no answer within 30 s\n", path);
-			close(fd);
-			sim_text_free(&ans);
-			return 1;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		sim_text_printf(&ans, "%.*s", (int)n, buf);
-	}
-	close(fd);
-	/* The answer's last line is "ok" or "error: ...". */
-	if (ans.overflow || !ans.len || ans.p[ans.len - 1] != '\n') {
-		fprintf(stderr, PROG " ctl: %s closed the connection without a complete answer\n",
-			path);
-		sim_text_free(&ans);
-		return 1;
-	}
-	ans.p[--ans.len] = 0;
-	char *last = strrchr(ans.p, '\n');
-	char *status = last ? last + 1 : ans.p;
-	fwrite(ans.p, 1, (size_t)(status - ans.p), stdout);
-	if (strcmp(status, "ok") == 0)
-		rc = 0;
-	else if (strncmp(status, "error: ", 7) == 0)
-		fprintf(stderr, PROG " ctl: %s\n", status + 7);
+	int rc = sim_ctl_request(path, line, 30000, &ans);
+	if (rc == 0)
+		fwrite(ans.p ? ans.p : "", 1, ans.len, stdout);
 	else
-		fprintf(stderr, PROG " ctl: unexpected answer \"%s\"\n", status);
+		fprintf(stderr, PROG " ctl: %s\n", ans.p ? ans.p : dfu_strerror(rc));
 	sim_text_free(&ans);
-	return rc;
+	return rc == 0 ? 0 : 1;
 }
 
 /* ---- main ---- */

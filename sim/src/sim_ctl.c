@@ -348,6 +348,162 @@ static int cmd_log(struct sim_ctl *c, char **argv, int argc, struct sim_text *ou
 	return 0;
 }
 
+/* ---- commands for programs (the scenario runner's USB/IP backend) ---- */
+
+static const char *const runs_words[] = { "nothing", "rom", "app", "sram", "lockup" };
+
+/* One "key value" line per fact, for a program to parse rather than a person
+ * to read; `status` says the same in words. */
+static int cmd_query(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+{
+	char text[256];
+	int i;
+
+	if (argc != 2)
+		return ctl_error(out, DFU_E_USAGE, "usage: query DEV");
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	const struct sim_board *b = c->boards[i];
+	const struct l4_chip *ch = &b->chip;
+	sim_text_printf(out, "chip %s\n", ch->p->name);
+	sim_text_printf(out, "serial %s\n", b->serial);
+	sim_text_printf(out, "powered %d\n", ch->powered ? 1 : 0);
+	sim_text_printf(out, "runs %s\n",
+			(unsigned)b->runs < 5 ? runs_words[b->runs] : "nothing");
+	sim_text_printf(out, "running %s\n", sim_board_running_text(b, text, sizeof(text)));
+	sim_text_printf(out, "on-bus %d\n", b->on_bus ? 1 : 0);
+	sim_text_printf(out, "boot0 %d\n", ch->boot0_pin ? 1 : 0);
+	if (ch->p->empty_check)
+		sim_text_printf(out, "pempty %d\n", ch->pempty ? 1 : 0);
+	else
+		sim_text_printf(out, "pempty none\n");
+	sim_text_printf(out, "optr 0x%08X\n", (unsigned)ch->optr);
+	sim_text_printf(out, "wrp1ar 0x%08X\n", (unsigned)ch->wrp1ar);
+	sim_text_printf(out, "wrp1br 0x%08X\n", (unsigned)ch->wrp1br);
+	sim_text_printf(out, "ob ");
+	for (size_t k = 0; k < ch->p->ob_size; k++)
+		sim_text_printf(out, "%02x", ch->ob_flash[k]);
+	sim_text_printf(out, "\n");
+	sim_text_printf(out, "flash-size %u\n", (unsigned)ch->p->flash_size);
+	sim_text_printf(out, "timing %s\n",
+			b->cfg.timing == SIM_TIMING_DATASHEET ? "datasheet" : "instant");
+	sim_text_printf(out, "leave %s\n", b->cfg.leave == L4_LEAVE_JUMP ? "jump" : "reset");
+	sim_text_printf(out, "app %s\n",
+			b->cfg.app == SIM_APP_DFU_RUNTIME ? "dfu-runtime" : "silent");
+	sim_text_printf(out, "quirks 0x%X\n", b->cfg.quirks);
+	sim_text_printf(out, "now-us %llu\n", (unsigned long long)board_now(c, (size_t)i));
+	return 0;
+}
+
+static int cmd_crc(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+{
+	uint32_t len = 0;
+	int i;
+
+	if (argc < 2 || argc > 3)
+		return ctl_error(out, DFU_E_USAGE, "usage: crc DEV [LEN]");
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	const struct l4_chip *ch = &c->boards[i]->chip;
+	if (argc == 3 && (parse_u32(argv[2], &len) < 0 || len > ch->p->flash_size))
+		return ctl_error(out, DFU_E_RANGE, "crc: LEN \"%s\" must be a number of bytes up to "
+						   "the %u of main flash",
+				 argv[2], (unsigned)ch->p->flash_size);
+	sim_text_printf(out, "0x%08X\n", (unsigned)l4_chip_flash_crc(ch, len));
+	return 0;
+}
+
+/* Factory programming: a file's bytes into main flash, no reset, as a
+ * programmer does before the board is assembled. */
+static int cmd_preload(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+{
+	uint8_t *data = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int i, rc;
+
+	if (argc < 3 || argc > 4)
+		return ctl_error(out, DFU_E_USAGE, "usage: preload DEV FILE [ADDR]");
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	struct l4_chip *ch = &c->boards[i]->chip;
+	uint32_t addr = ch->p->flash_base;
+	if (argc == 4 && parse_u32(argv[3], &addr) < 0)
+		return ctl_error(out, DFU_E_USAGE, "preload: ADDR \"%s\" is not a number (0x... for "
+						   "hex)",
+				 argv[3]);
+	f = fopen(argv[2], "rb");
+	if (!f)
+		return ctl_error(out, DFU_E_IO, "preload: %s: %s", argv[2], strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			uint8_t *n = cap < ch->p->flash_size + 1u ? realloc(data, cap + 65536) : NULL;
+			if (!n) {
+				fclose(f);
+				free(data);
+				return ctl_error(out, DFU_E_RANGE, "preload: %s is larger than the "
+								   "%u bytes of main flash",
+						 argv[2], (unsigned)ch->p->flash_size);
+			}
+			data = n;
+			cap += 65536;
+		}
+		size_t n = fread(data + len, 1, cap - len, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	fclose(f);
+	rc = l4_chip_preload(ch, addr, data, len);
+	free(data);
+	if (rc < 0)
+		return ctl_error(out, rc, "preload: %zu bytes at 0x%08X do not fit main flash "
+					  "(0x%08X-0x%08X)",
+				 len, (unsigned)addr, (unsigned)ch->p->flash_base,
+				 (unsigned)(ch->p->flash_base + ch->p->flash_size - 1));
+	ch->mutations++;
+	changed(c, (size_t)i);
+	return 0;
+}
+
+/* The option-byte flash, byte for byte, as hex (what `query` shows as "ob").
+ * The registers load it at the next power-on or option load, as on the chip. */
+static int cmd_ob_write(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+{
+	uint8_t ob[L4_OB_MAX];
+	int i;
+
+	if (argc != 3)
+		return ctl_error(out, DFU_E_USAGE, "usage: ob-write DEV HEX");
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	struct l4_chip *ch = &c->boards[i]->chip;
+	if (strlen(argv[2]) != 2u * ch->p->ob_size)
+		return ctl_error(out, DFU_E_SIZE, "ob-write: give all %u option bytes as %u hex "
+						  "digits, not %zu",
+				 (unsigned)ch->p->ob_size, 2u * (unsigned)ch->p->ob_size,
+				 strlen(argv[2]));
+	for (size_t k = 0; k < ch->p->ob_size; k++) {
+		unsigned v;
+		char two[3] = { argv[2][2 * k], argv[2][2 * k + 1], 0 };
+		char *end;
+
+		v = (unsigned)strtoul(two, &end, 16);
+		if (*end || !two[0] || two[0] == '+' || two[0] == '-' || two[0] == ' ')
+			return ctl_error(out, DFU_E_FORMAT, "ob-write: \"%s\" at byte %zu is not hex",
+					 two, k);
+		ob[k] = (uint8_t)v;
+	}
+	memcpy(ch->ob_flash, ob, ch->p->ob_size);
+	ch->mutations++;
+	changed(c, (size_t)i);
+	return 0;
+}
+
 #define MAX_ARGS 8
 
 int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
@@ -373,7 +529,8 @@ int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
 		sim_text_printf(out,
 				"status [DEV]\npower-cycle DEV\nreset DEV\nboot0 DEV 0|1\n"
 				"power off|on DEV\ndump flash DEV [ADDR LEN]\ndump ob DEV\n"
-				"log DEV [N]\nquit\n"
+				"log DEV [N]\nquery DEV\ncrc DEV [LEN]\n"
+				"preload DEV FILE [ADDR]\nob-write DEV HEX\nquit\n"
 				"DEV: busid (1-1), device number (1) or serial\n");
 		return 0;
 	}
@@ -431,6 +588,14 @@ int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
 		return cmd_dump(c, argv, argc, out);
 	if (strcmp(argv[0], "log") == 0)
 		return cmd_log(c, argv, argc, out);
+	if (strcmp(argv[0], "query") == 0)
+		return cmd_query(c, argv, argc, out);
+	if (strcmp(argv[0], "crc") == 0)
+		return cmd_crc(c, argv, argc, out);
+	if (strcmp(argv[0], "preload") == 0)
+		return cmd_preload(c, argv, argc, out);
+	if (strcmp(argv[0], "ob-write") == 0)
+		return cmd_ob_write(c, argv, argc, out);
 	if (strcmp(argv[0], "quit") == 0) {
 		if (argc != 1)
 			return ctl_error(out, DFU_E_USAGE, "usage: quit");
@@ -640,4 +805,80 @@ int sim_ctl_listen(struct sim_ctl *c, const char *path, struct dfu_diag *diag)
 	c->listen_fd = fd;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	return 0;
+}
+
+/* ---- the client ---- */
+
+int sim_ctl_request(const char *path, const char *command, int timeout_ms, struct sim_text *out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sim_text ans = { 0 };
+	char line[SIM_CTL_LINE_MAX + 2], buf[65536];
+	size_t len = strlen(command);
+	int fd, rc;
+
+	if (len > SIM_CTL_LINE_MAX || strchr(command, '\n'))
+		return ctl_error(out, DFU_E_USAGE, "the command is longer than %d characters or "
+						   "holds a newline",
+				 SIM_CTL_LINE_MAX);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ctl_error(out, DFU_E_INVAL, "%s: path too long for a socket", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(line, command, len);
+	line[len++] = '\n';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return ctl_error(out, DFU_E_NOTFOUND,
+				 "cannot connect to %s: %s (is dfu-sim running? start it, or pass "
+				 "the --ctl PATH it was started with)",
+				 path, strerror(e));
+	}
+	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		int e = errno;
+
+		close(fd);
+		return ctl_error(out, DFU_E_IO, "%s: send: %s", path, strerror(e));
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0) {
+			close(fd);
+			sim_text_free(&ans);
+			return ctl_error(out, DFU_E_TIMEOUT, "%s: no answer within %d ms", path,
+					 timeout_ms);
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sim_text_printf(&ans, "%.*s", (int)n, buf);
+	}
+	close(fd);
+	/* The answer's last line is "ok" or "error: ...". */
+	if (ans.overflow || !ans.len || ans.p[ans.len - 1] != '\n') {
+		sim_text_free(&ans);
+		return ctl_error(out, DFU_E_IO, "%s closed the connection without a complete answer",
+				 path);
+	}
+	ans.p[--ans.len] = 0;
+	char *last = strrchr(ans.p, '\n');
+	char *status = last ? last + 1 : ans.p;
+	if (strcmp(status, "ok") == 0) {
+		sim_text_printf(out, "%.*s", (int)(status - ans.p), ans.p);
+		rc = 0;
+	} else if (strncmp(status, "error: ", 7) == 0) {
+		rc = ctl_error(out, DFU_E_DEVICE, "%s", status + 7);
+	} else {
+		rc = ctl_error(out, DFU_E_PROTOCOL, "unexpected answer \"%s\"", status);
+	}
+	sim_text_free(&ans);
+	return rc;
 }

@@ -9,7 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmocka.h>
+
+#include "dfu/bytes.h"
+#include "dfu/dfu_file.h"
 
 #include "dfu/usbip_proto.h"
 #include "sim/sim_board.h"
@@ -248,6 +256,229 @@ static void test_listen_needs_a_server_and_a_short_path(void **state)
 			 DFU_E_INVAL);
 }
 
+/* ---- commands for programs ---- */
+
+/* The value of "key value" in a query answer. */
+static const char *value_of(const char *answer, const char *key, char *out, size_t cap)
+{
+	char pat[40];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "%s ", key);
+	for (p = answer; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, pat, strlen(pat)) == 0) {
+			size_t n = strcspn(p + strlen(pat), "\n");
+			snprintf(out, cap, "%.*s", (int)n, p + strlen(pat));
+			return out;
+		}
+	fail_msg("no \"%s\" in the answer: %s", key, answer);
+	return NULL;
+}
+
+static void test_query_answers_key_value_lines_for_programs(void **state)
+{
+	struct fx *f = *state;
+	char v[200];
+
+	assert_int_equal(run(f, "query 1-1"), 0);
+	assert_string_equal(value_of(f->out.p, "chip", v, sizeof(v)), "stm32l412xb");
+	assert_string_equal(value_of(f->out.p, "runs", v, sizeof(v)), "rom");
+	assert_string_equal(value_of(f->out.p, "running", v, sizeof(v)), "ROM DFU bootloader");
+	assert_string_equal(value_of(f->out.p, "powered", v, sizeof(v)), "1");
+	assert_string_equal(value_of(f->out.p, "pempty", v, sizeof(v)), "1");
+	assert_string_equal(value_of(f->out.p, "timing", v, sizeof(v)), "instant");
+	assert_string_equal(value_of(f->out.p, "leave", v, sizeof(v)), "reset");
+	assert_string_equal(value_of(f->out.p, "app", v, sizeof(v)), "silent");
+	assert_string_equal(value_of(f->out.p, "quirks", v, sizeof(v)), "0x0");
+	assert_int_equal(strlen(value_of(f->out.p, "ob", v, sizeof(v))), 80);
+	assert_int_equal(strtoul(value_of(f->out.p, "optr", v, sizeof(v)), NULL, 0),
+			 f->boards[0].chip.optr);
+	assert_int_equal(run(f, "power off 2"), 0);
+	assert_int_equal(run(f, "query 2"), 0);
+	assert_string_equal(value_of(f->out.p, "runs", v, sizeof(v)), "nothing");
+	assert_string_equal(value_of(f->out.p, "on-bus", v, sizeof(v)), "0");
+	expect_error(f, "query", DFU_E_USAGE, "usage: query DEV");
+	expect_error(f, "query 9", DFU_E_NOTFOUND, "no device");
+}
+
+static void test_preload_is_factory_content_seen_at_the_next_power_on(void **state)
+{
+	struct fx *f = *state;
+	const char *path = "/tmp/dfulab-test-sim-ctl-preload.bin";
+	uint8_t img[256];
+	char line[200], v[200];
+	FILE *w;
+
+	memset(img, 0x5A, sizeof(img));
+	/* a vector table: SP in SRAM, a Thumb reset handler in flash */
+	dfu_put_le32(img, 0x20008000u);
+	for (unsigned k = 1; k < 16; k++)
+		dfu_put_le32(img + 4 * k, 0x08000101u);
+	w = fopen(path, "wb");
+	assert_non_null(w);
+	assert_int_equal(fwrite(img, 1, sizeof(img), w), sizeof(img));
+	fclose(w);
+	assert_int_equal(run(f, "power off 1"), 0);
+	snprintf(line, sizeof(line), "preload 1 %s", path);
+	assert_int_equal(run(f, line), 0);
+	assert_int_equal(run(f, "crc 1 256"), 0);
+	snprintf(v, sizeof(v), "0x%08X\n",
+		 (unsigned)(dfu_crc32(DFU_CRC_INIT, img, sizeof(img)) ^ 0xFFFFFFFFu));
+	assert_string_equal(f->out.p, v);
+	assert_int_equal(run(f, "power on 1"), 0);
+	assert_int_equal(run(f, "query 1"), 0);
+	assert_string_equal(value_of(f->out.p, "runs", v, sizeof(v)), "app");
+	assert_string_equal(value_of(f->out.p, "pempty", v, sizeof(v)), "0");
+	/* at an address, and the whole-flash CRC moves */
+	snprintf(line, sizeof(line), "preload 2 %s 0x08010000", path);
+	assert_int_equal(run(f, line), 0);
+	assert_int_equal(f->boards[1].chip.flash[0x10000], 0x00);
+	assert_int_equal(run(f, "crc 2"), 0);
+	expect_error(f, "crc", DFU_E_USAGE, "usage: crc DEV [LEN]");
+	expect_error(f, "crc 1 lots", DFU_E_RANGE, "must be a number of bytes");
+	expect_error(f, "crc 1 0x1000000", DFU_E_RANGE, "must be a number of bytes");
+	expect_error(f, "preload 1", DFU_E_USAGE, "usage: preload DEV FILE [ADDR]");
+	expect_error(f, "preload 1 /nonexistent/fw.bin", DFU_E_IO, "No such file");
+	snprintf(line, sizeof(line), "preload 1 %s there", path);
+	expect_error(f, line, DFU_E_USAGE, "is not a number");
+	snprintf(line, sizeof(line), "preload 1 %s 0x0801FFF0", path);
+	expect_error(f, line, DFU_E_RANGE, "do not fit main flash");
+	remove(path);
+}
+
+static void test_ob_write_replaces_the_option_byte_flash_loaded_later(void **state)
+{
+	struct fx *f = *state;
+	char v[200], line[300];
+	uint32_t optr;
+
+	assert_int_equal(run(f, "query 1"), 0);
+	value_of(f->out.p, "ob", v, sizeof(v));
+	optr = f->boards[0].chip.optr;
+	/* nSWBOOT0 (bit 26) cleared in the word and set in its complement */
+	snprintf(line, sizeof(line), "ob-write 1 %s", v);
+	{
+		char *hex = line + strlen("ob-write 1 ");
+		uint32_t w = optr & ~(1u << 26), nw = ~w;
+		char tmp[9];
+		for (int k = 0; k < 4; k++) {
+			snprintf(tmp, sizeof(tmp), "%02x", (w >> (8 * k)) & 0xFF);
+			memcpy(hex + 2 * k, tmp, 2);
+			snprintf(tmp, sizeof(tmp), "%02x", (nw >> (8 * k)) & 0xFF);
+			memcpy(hex + 8 + 2 * k, tmp, 2);
+		}
+	}
+	assert_int_equal(run(f, line), 0);
+	assert_int_equal(f->boards[0].chip.optr, optr); /* not loaded yet */
+	assert_int_equal(run(f, "power-cycle 1"), 0);
+	assert_int_equal(f->boards[0].chip.optr, optr & ~(1u << 26));
+	expect_error(f, "ob-write 1", DFU_E_USAGE, "usage: ob-write DEV HEX");
+	expect_error(f, "ob-write 1 00ff", DFU_E_SIZE, "as 80 hex digits, not 4");
+	memset(line, 0, sizeof(line));
+	memcpy(line, "ob-write 2 ", 11);
+	memset(line + 11, 'g', 80);
+	expect_error(f, line, DFU_E_FORMAT, "is not hex");
+}
+
+/* ---- the client ---- */
+
+static void test_client_reports_a_missing_dfu_sim_and_a_silent_one(void **state)
+{
+	struct sim_text out = { 0 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = "/tmp/dfulab-test-sim-ctl-silent.sock";
+	char longpath[200];
+	int fd;
+	(void)state;
+
+	assert_int_equal(sim_ctl_request("/tmp/dfulab-no-such.sock", "status", 1000, &out),
+			 DFU_E_NOTFOUND);
+	assert_non_null(strstr(out.p, "is dfu-sim running?"));
+	sim_text_free(&out);
+	memset(longpath, 'p', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = 0;
+	assert_int_equal(sim_ctl_request(longpath, "status", 1000, &out), DFU_E_INVAL);
+	sim_text_free(&out);
+	assert_int_equal(sim_ctl_request(path, "a\nb", 1000, &out), DFU_E_USAGE);
+	sim_text_free(&out);
+	/* A socket that accepts (the backlog does) but never answers. */
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(sim_ctl_request(path, "status", 50, &out), DFU_E_TIMEOUT);
+	assert_non_null(strstr(out.p, "no answer within 50 ms"));
+	sim_text_free(&out);
+	close(fd);
+	unlink(path);
+}
+
+/* A one-shot server in a child process: accept, read a line, answer. */
+static void answer_once(const char *path, const char *answer, int *fd_out, pid_t *pid_out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	unlink(path);
+	assert_true(fd >= 0);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[256];
+		int c = accept(fd, NULL, NULL);
+		if (c >= 0 && read(c, buf, sizeof(buf)) > 0 &&
+		    write(c, answer, strlen(answer)) == (ssize_t)strlen(answer))
+			close(c);
+		_exit(0);
+	}
+	*fd_out = fd;
+	*pid_out = pid;
+}
+
+static void test_client_returns_the_answer_or_the_error_sentence(void **state)
+{
+	const char *path = "/tmp/dfulab-test-sim-ctl-answer.sock";
+	struct sim_text out = { 0 };
+	int fd;
+	pid_t pid;
+	(void)state;
+
+	answer_once(path, "line one\nline two\nok\n", &fd, &pid);
+	assert_int_equal(sim_ctl_request(path, "status", 5000, &out), 0);
+	assert_string_equal(out.p, "line one\nline two\n");
+	sim_text_free(&out);
+	waitpid(pid, NULL, 0);
+	close(fd);
+
+	answer_once(path, "error: no device \"7\"\n", &fd, &pid);
+	assert_int_equal(sim_ctl_request(path, "status 7", 5000, &out), DFU_E_DEVICE);
+	assert_string_equal(out.p, "no device \"7\"");
+	sim_text_free(&out);
+	waitpid(pid, NULL, 0);
+	close(fd);
+
+	answer_once(path, "maybe\n", &fd, &pid);
+	assert_int_equal(sim_ctl_request(path, "status", 5000, &out), DFU_E_PROTOCOL);
+	assert_non_null(strstr(out.p, "unexpected answer \"maybe\""));
+	sim_text_free(&out);
+	waitpid(pid, NULL, 0);
+	close(fd);
+
+	answer_once(path, "half a line", &fd, &pid);
+	assert_int_equal(sim_ctl_request(path, "status", 5000, &out), DFU_E_IO);
+	assert_non_null(strstr(out.p, "without a complete answer"));
+	sim_text_free(&out);
+	waitpid(pid, NULL, 0);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +498,14 @@ int main(void)
 						setup_server, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_needs_a_server_and_a_short_path, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_query_answers_key_value_lines_for_programs,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_preload_is_factory_content_seen_at_the_next_power_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ob_write_replaces_the_option_byte_flash_loaded_later, setup, teardown),
+		cmocka_unit_test(test_client_reports_a_missing_dfu_sim_and_a_silent_one),
+		cmocka_unit_test(test_client_returns_the_answer_or_the_error_sentence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

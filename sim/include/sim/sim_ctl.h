@@ -15,6 +15,14 @@
  *   dump flash DEV [ADDR LEN]    hexdump -C style; runs of equal lines as "*"
  *   dump ob DEV                  option-byte flash, and OPTR decoded
  *   log DEV [N]                  the last N event-log lines (default 20)
+ *   query DEV                    the same facts as `status` as "key value"
+ *                                lines, for programs (runs, pempty, optr,
+ *                                wrp1ar, wrp1br, ob HEX, timing, leave, ...)
+ *   crc DEV [LEN]                CRC-32 of main flash's first LEN bytes (0: all)
+ *   preload DEV FILE [ADDR]      factory programming: FILE into main flash at
+ *                                ADDR (default its base), no reset
+ *   ob-write DEV HEX             the whole option-byte flash (as `query` shows
+ *                                it); loaded at the next power-on or option load
  *   help
  *   quit                         stop dfu-sim
  *
@@ -69,5 +77,15 @@ bool sim_ctl_quit_requested(const struct sim_ctl *c);
  * socket file is removed by sim_ctl_free().
  */
 int sim_ctl_listen(struct sim_ctl *c, const char *path, struct dfu_diag *diag);
+
+/*
+ * The client: send one command line to the dfu-sim whose control socket is
+ * `path` and wait up to `timeout_ms` for its answer. 0 with the answer's
+ * text lines appended to `out` (without the final "ok"); otherwise a
+ * negative dfu_err with one sentence appended instead: DFU_E_DEVICE when
+ * dfu-sim answered "error: ..." (the sentence is its message),
+ * DFU_E_NOTFOUND when nothing answers at `path`, DFU_E_TIMEOUT, DFU_E_IO.
+ */
+int sim_ctl_request(const char *path, const char *command, int timeout_ms, struct sim_text *out);
 
 #endif
