@@ -179,11 +179,8 @@ static void make_match(const struct job *j, struct dfu_match *m)
 	dfu_match_any(m);
 	m->vid = o->dfu_vid == CLI_ID_NONE ? 0x10000 : o->dfu_vid;
 	m->pid = o->dfu_pid == CLI_ID_NONE ? 0x10000 : o->dfu_pid;
-	/* A .dfu suffix's IDs match the device like -d (0xFFFF: any). */
-	if (j->info.has_suffix && m->vid < 0 && j->info.suffix.idVendor != DFU_ID_ANY)
-		m->vid = j->info.suffix.idVendor;
-	if (j->info.has_suffix && m->pid < 0 && j->info.suffix.idProduct != DFU_ID_ANY)
-		m->pid = j->info.suffix.idProduct;
+	/* A .dfu suffix's IDs do not select the device: as in dfu-util, they
+	 * are checked against the one found (suffix_ids_match), exit 64. */
 	m->serial = o->serial_dfu;
 	m->path = o->path;
 	m->devnum = o->devnum;
@@ -462,6 +459,94 @@ static int run_dfuse(struct job *j, struct dfu_session *s, bool *left, struct df
 	return 0;
 }
 
+/* ---- plain DFU 1.1 ---- */
+
+struct fd_sink {
+	int fd;
+	bool ok;
+};
+
+static void write_chunk(void *ctx, size_t off, const uint8_t *p, size_t n)
+{
+	struct fd_sink *k = ctx;
+	(void)off;
+	if (k->ok && !write_all(k->fd, p, n))
+		k->ok = false;
+}
+
+static int run_plain(struct job *j, struct dfu_session *s, bool *left)
+{
+	const struct cli_opts *o = j->o;
+	int rc;
+
+	*left = false;
+	if (o->s.given || j->dfuse_file) {
+		cli_error(&j->rep, "%04x:%04x speaks plain DFU 1.1 (bcdDFUVersion 0x%04X), not "
+			  "DfuSe: %s; a plain device is written from its start, block 0 on",
+			  s->dev.vid, s->dev.pid, s->func.bcdDFUVersion,
+			  j->dfuse_file ? "a DfuSe .dfu file cannot be written to it"
+					: "drop -s");
+		set_result(j, "failed: DfuSe options on a plain DFU device");
+		return CLI_EXIT_USAGE;
+	}
+	if (o->download) {
+		rc = dfu_session_dfu_download(s, j->file, j->fw_len);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		cli_say(&j->rep, "wrote %zu bytes in %zu blocks of %u; manifested%s", j->fw_len,
+			(j->fw_len + s->xfer - 1) / s->xfer, s->xfer,
+			s->gone ? (s->func.bmAttributes & DFU_ATTR_WILL_DETACH
+					   ? "; the device detached itself (bitWillDetach)"
+					   : "; reset the device out of dfuMANIFEST-WAIT-RESET")
+				: "; the device stays in DFU mode (manifestation-tolerant; -R starts "
+				  "the new firmware)");
+		cli_json_event(&j->rep, "written", "\"bytes\":%zu,\"blocks\":%zu,"
+			       "\"requests\":%u", j->fw_len, (j->fw_len + s->xfer - 1) / s->xfer,
+			       s->stats.requests);
+		set_result(j, "ok");
+		*left = s->gone;
+		return 0;
+	}
+	if (o->upload) {
+		struct fd_sink k = { j->upload_fd, true };
+		size_t got = 0;
+		rc = dfu_session_upload_fn(s, 0, FILE_MAX, write_chunk, &k, &got);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		if (!k.ok) {
+			cli_error(&j->rep, "cannot write -U %s: %s", o->upload, strerror(errno));
+			set_result(j, "failed: writing -U");
+			return CLI_EXIT_CANTCREAT;
+		}
+		if (got == FILE_MAX)
+			cli_say(&j->rep, "stopped the upload at %u MiB: the device never sent a short "
+				"block", FILE_MAX >> 20);
+		if (o->upload_size >= 0 && (long long)got != o->upload_size)
+			cli_say(&j->rep, "read %zu bytes, -Z expected %lld", got, o->upload_size);
+		cli_say(&j->rep, "read %zu bytes into %s (until a short block)", got, o->upload);
+		cli_json_event(&j->rep, "upload", "\"bytes\":%zu", got);
+		set_result(j, "ok, %zu bytes read", got);
+	}
+	return 0;
+}
+
+/* dfu-util checks a valid suffix's IDs against the device found (spec
+ * A4), exit 64; 0xFFFF matches anything. */
+static bool suffix_ids_match(struct job *j, const struct dfu_session *s)
+{
+	const struct dfu_suffix *x = &j->info.suffix;
+
+	if (!j->info.has_suffix || ((x->idVendor == DFU_ID_ANY || x->idVendor == s->dev.vid) &&
+				    (x->idProduct == DFU_ID_ANY || x->idProduct == s->dev.pid)))
+		return true;
+	cli_error(&j->rep, "-D %s is for %04x:%04x (its DFU suffix says so) and the device is "
+		  "%04x:%04x; choose the right file or device (-d), or rebuild the suffix "
+		  "(dfu-suffix -v -p)", j->o->download, x->idVendor, x->idProduct, s->dev.vid,
+		  s->dev.pid);
+	set_result(j, "failed: the file is for %04x:%04x", x->idVendor, x->idProduct);
+	return false;
+}
+
 /* ---- one device ---- */
 
 static int run_one(struct job *j, const struct dfu_match *m)
@@ -496,6 +581,8 @@ static int run_one(struct job *j, const struct dfu_match *m)
 	}
 	cli_note(&j->rep, 0, "%04x:%04x serial %s at %s, alt %u \"%s\"", s->dev.vid, s->dev.pid,
 		 s->dev.serial[0] ? s->dev.serial : "(none)", s->dev.path, s->alt, s->alt_name);
+	if (s->note[0])
+		cli_say(&j->rep, "%s", s->note);
 	{
 		char esc[XPORT_STRING_MAX * 2];
 		cli_json_escape(s->dev.serial, esc, sizeof(esc));
@@ -510,16 +597,12 @@ static int run_one(struct job *j, const struct dfu_match *m)
 		ex = rc < 0 ? engine_fail(j, s, rc) : 0;
 		goto out;
 	}
+	if (o->download && !suffix_ids_match(j, s)) {
+		ex = CLI_EXIT_USAGE;
+		goto out;
+	}
 	if (o->download || o->upload || o->s.given) {
-		if (!s->dfuse && !j->dfuse_file && !o->s.given) {
-			cli_error(&j->rep, "%04x:%04x is a plain DFU 1.1 device; this dfu-flash build "
-				  "writes DfuSe devices only (plain DFU download is not implemented yet)",
-				  s->dev.vid, s->dev.pid);
-			set_result(j, "failed: plain DFU");
-			ex = CLI_EXIT_SOFTWARE;
-			goto out;
-		}
-		ex = run_dfuse(j, s, &left, r);
+		ex = s->dfuse ? run_dfuse(j, s, &left, r) : run_plain(j, s, &left);
 		if (ex)
 			goto out;
 	}

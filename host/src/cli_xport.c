@@ -15,6 +15,7 @@
 #include "host/xport_inproc.h"
 #include "host/xport_libusb.h"
 #include "host/xport_usbip.h"
+#include "sim/dfu11_device.h"
 #include "sim/l4_profile.h"
 #include "sim/sim_board.h"
 
@@ -45,8 +46,9 @@ static void libusb_close_x(struct cli_xport_inst *inst)
 #define SIM_MAX_BOARDS 8
 
 struct sim_state {
-	size_t n;
+	size_t n, ndfu11;
 	struct sim_board boards[SIM_MAX_BOARDS];
+	struct sim_dfu11 dfu11[SIM_MAX_BOARDS];
 	struct xport_inproc bus;
 };
 
@@ -57,6 +59,85 @@ static bool kv(const char *tok, const char *key, const char **val)
 		return false;
 	*val = tok + n + 1;
 	return true;
+}
+
+/* --sim dfu11[,count=N][,manifest=tolerant|wait-reset][,will-detach=0|1]
+ * [,xfer=N][,mps0=N][,upload=0|1][,app=runtime]: generic DFU 1.1 devices. */
+static int sim_open_dfu11(const char *spec, char *save, struct cli_xport_inst *out, char *msg,
+			  size_t cap)
+{
+	struct sim_dfu11_config c;
+	struct sim_state *st;
+	unsigned count = 1;
+	char *tok, *end;
+
+	sim_dfu11_config_default(&c, 0);
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		const char *v;
+		unsigned long n;
+		if (kv(tok, "count", &v)) {
+			n = strtoul(v, &end, 10);
+			if (*end || n < 1 || n > SIM_MAX_BOARDS)
+				goto bad;
+			count = (unsigned)n;
+		} else if (kv(tok, "manifest", &v) && !strcmp(v, "tolerant")) {
+			c.manifest_tolerant = true;
+		} else if (kv(tok, "manifest", &v) && !strcmp(v, "wait-reset")) {
+			c.manifest_tolerant = false;
+		} else if (kv(tok, "will-detach", &v) && (!strcmp(v, "0") || !strcmp(v, "1"))) {
+			c.will_detach = v[0] == '1';
+		} else if (kv(tok, "upload", &v) && (!strcmp(v, "0") || !strcmp(v, "1"))) {
+			c.can_upload = v[0] == '1';
+		} else if (kv(tok, "app", &v) && !strcmp(v, "runtime")) {
+			c.start_in_app = true;
+		} else if (kv(tok, "xfer", &v)) {
+			n = strtoul(v, &end, 10);
+			if (*end || !*v || n > SIM_DFU11_XFER_MAX)
+				goto bad;
+			c.transfer_size = (uint16_t)n;
+		} else if (kv(tok, "mps0", &v)) {
+			n = strtoul(v, &end, 10);
+			if (*end || (n != 8 && n != 16 && n != 32 && n != 64))
+				goto bad;
+			c.max_packet0 = (uint8_t)n;
+		} else {
+			goto bad;
+		}
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(msg, cap, "out of memory creating %u emulated devices", count);
+		return DFU_E_NOMEM;
+	}
+	xport_inproc_init(&st->bus, st->boards, 0, 0);
+	for (unsigned i = 0; i < count; i++) {
+		struct sim_dfu11_config ci = c;
+		struct sim_dfu11_config dflt;
+		int rc;
+		sim_dfu11_config_default(&dflt, i);
+		ci.serial = dflt.serial;
+		rc = sim_dfu11_init(&st->dfu11[i], &ci);
+		if (rc == 0)
+			rc = xport_inproc_add_dfu11(&st->bus, &st->dfu11[i]);
+		if (rc < 0) {
+			snprintf(msg, cap, "--sim %s: device %u cannot be created: %s", spec, i,
+				 dfu_strerror(rc));
+			while (i-- > 0)
+				sim_dfu11_free(&st->dfu11[i]);
+			free(st);
+			return rc;
+		}
+		st->ndfu11++;
+	}
+	xport_inproc_set_bus(&st->bus, XPORT_INPROC_BUS_FULL_SPEED);
+	out->state = st;
+	out->x = xport_inproc(&st->bus);
+	return 0;
+bad:
+	snprintf(msg, cap, "--sim \"%s\": \"%s\" is not count=1-%d, manifest=tolerant|wait-reset, "
+		 "will-detach=0|1, upload=0|1, app=runtime, xfer=0-%d or mps0=8|16|32|64", spec,
+		 tok, SIM_MAX_BOARDS, SIM_DFU11_XFER_MAX);
+	return DFU_E_USAGE;
 }
 
 int cli_sim_open(const char *spec, struct cli_xport_inst *out, char *msg, size_t cap)
@@ -75,6 +156,8 @@ int cli_sim_open(const char *spec, struct cli_xport_inst *out, char *msg, size_t
 	}
 	snprintf(buf, sizeof(buf), "%s", spec);
 	tok = strtok_r(buf, ",", &save);
+	if (tok && strcmp(tok, "dfu11") == 0)
+		return sim_open_dfu11(spec, save, out, msg, cap);
 	p = tok ? l4_profile_find(tok) : NULL;
 	if (!p) {
 		size_t len = 0;
@@ -85,7 +168,8 @@ int cli_sim_open(const char *spec, struct cli_xport_inst *out, char *msg, size_t
 			if (w > 0)
 				len += (size_t)w;
 		}
-		snprintf(msg, cap, "--sim \"%s\": \"%s\" is not an emulated chip; known: %s", spec,
+		snprintf(msg, cap, "--sim \"%s\": \"%s\" is not an emulated chip; known: %s, and "
+			 "dfu11 (a generic DFU 1.1 device)", spec,
 			 tok ? tok : "", names);
 		return DFU_E_USAGE;
 	}
@@ -166,6 +250,8 @@ static void sim_close_x(struct cli_xport_inst *inst)
 		return;
 	for (size_t i = 0; i < st->n; i++)
 		sim_board_free(&st->boards[i]);
+	for (size_t i = 0; i < st->ndfu11; i++)
+		sim_dfu11_free(&st->dfu11[i]);
 	free(st);
 	inst->state = NULL;
 }
@@ -210,7 +296,9 @@ const struct cli_xport_kind cli_xports[] = {
 	  libusb_close_x },
 	{ "--sim", "DFU_FLASH_SIM", "SPEC",
 	  "emulated boards in this process: CHIP[,count=N][,boot0=0|1][,timing=instant]"
-	  "[,app=runtime][,serial=shared] (e.g. stm32l412xb)",
+	  "[,app=runtime][,serial=shared] (e.g. stm32l412xb), or dfu11[,count=N]"
+	  "[,manifest=tolerant|wait-reset][,will-detach=0|1][,xfer=N][,mps0=N][,upload=0|1]"
+	  "[,app=runtime]: a generic DFU 1.1 device",
 	  cli_sim_open, sim_close_x },
 	{ "--usbip", "DFU_FLASH_USBIP", "HOST[:PORT]",
 	  "a USB/IP server (dfu-sim, usbipd) over TCP from userspace, no kernel module; "

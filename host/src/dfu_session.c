@@ -678,12 +678,120 @@ int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t 
 	return 0;
 }
 
+/* ---- plain DFU 1.1 download ---- */
+
+/* The device is in (or heading for) dfuMANIFEST-WAIT-RESET: it waits for a
+ * bus reset, or with bitWillDetach goes by itself. Either way it is gone. */
+static int manifest_reset(struct dfu_session *s)
+{
+	int rc = 0;
+
+	if (!(s->func.bmAttributes & DFU_ATTR_WILL_DETACH) && s->h) {
+		rc = xport_reset(&s->x, s->h);
+		if (rc == DFU_E_NODEV)
+			rc = 0;
+	}
+	xport_close(&s->x, s->h);
+	s->h = NULL;
+	s->gone = true;
+	if (rc < 0)
+		return fail(s, rc, "%s: the USB reset that ends dfuMANIFEST-WAIT-RESET failed on "
+			    "the %s transport: %s; unplug and replug the device",
+			    s->op, s->x.ops->name, dfu_strerror(rc));
+	return 0;
+}
+
+static int manifest(struct dfu_session *s, uint16_t block)
+{
+	const bool tolerant = s->func.bmAttributes & DFU_ATTR_MANIFEST_TOLERANT;
+	struct dfu_status_reply r;
+	uint64_t waited = 0;
+	unsigned zero = 0;
+	int rc;
+
+	set_op(s, "manifestation (zero-length DFU_DNLOAD, block %u)", block);
+	rc = dfu_req(s, DFU_DNLOAD, block, NULL, NULL, 0);
+	if (rc < 0)
+		return xfer_fail(s, rc, "DFU_DNLOAD");
+	for (;;) {
+		rc = dfu_session_get_status(s, &r);
+		if (rc == DFU_E_NODEV && !tolerant)
+			return manifest_reset(s); /* it reset itself: as good as WAIT-RESET */
+		if (rc < 0)
+			return rc;
+		switch (r.bState) {
+		case DFU_STATE_IDLE:
+			return 0; /* manifestation-tolerant: done, still in DFU mode */
+		case DFU_STATE_MANIFEST_SYNC:
+		case DFU_STATE_MANIFEST:
+			if (r.bwPollTimeout == 0 && ++zero >= s->o.max_zero_polls)
+				return fail(s, DFU_E_TIMEOUT,
+					    "%s: the device is stuck: %u status replies in a row said "
+					    "%s with bwPollTimeout 0; power-cycle it",
+					    s->op, zero, dfu_state_name(r.bState));
+			rc = wait_poll(s, r.bwPollTimeout, &waited);
+			if (rc < 0)
+				return rc;
+			/* Not tolerant: after dfuMANIFEST comes dfuMANIFEST-WAIT-RESET,
+			 * where DFU 1.1 §7 lets the device ignore every request. */
+			if (!tolerant && r.bState == DFU_STATE_MANIFEST)
+				return manifest_reset(s);
+			continue;
+		case DFU_STATE_MANIFEST_WAIT_RESET:
+			return manifest_reset(s);
+		case DFU_STATE_ERROR:
+			return device_error(s, &r);
+		default:
+			return fail(s, DFU_E_PROTOCOL, "%s: the device answered %s", s->op,
+				    dfu_state_name(r.bState));
+		}
+	}
+}
+
+int dfu_session_dfu_download(struct dfu_session *s, const uint8_t *data, size_t len)
+{
+	size_t off = 0;
+	uint16_t block = 0;
+	int rc;
+
+	set_op(s, "download of %zu bytes", len);
+	if (s->dfuse)
+		return fail(s, DFU_E_UNSUPPORTED,
+			    "%s: the device speaks DfuSe (bcdDFUVersion 0x011A): give the address "
+			    "with -s or use a .dfu file",
+			    s->op);
+	if (!(s->func.bmAttributes & DFU_ATTR_CAN_DNLOAD))
+		return fail(s, DFU_E_UNSUPPORTED,
+			    "the device does not accept downloads (bmAttributes 0x%02X lacks "
+			    "bitCanDnload)",
+			    s->func.bmAttributes);
+	if (len == 0)
+		return fail(s, DFU_E_SIZE, "%s: nothing to write (DFU 1.1 forbids an empty "
+			    "download: a zero-length block ends one)", s->op);
+	while (off < len) {
+		uint16_t n = (uint16_t)min_size(s->xfer, len - off);
+
+		set_op(s, "DFU_DNLOAD block %u (%u bytes at offset %zu)", block, n, off);
+		rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_DNLOAD_IDLE));
+		if (rc < 0)
+			return rc;
+		rc = dfu_req(s, DFU_DNLOAD, block, data + off, NULL, n);
+		if (rc < 0)
+			return xfer_fail(s, rc, "DFU_DNLOAD");
+		rc = poll_done(s, RESET_NO);
+		if (rc < 0)
+			return rc;
+		off += n;
+		block++; /* wraps at 65535 (DFU 1.1 §6.1.1) */
+		progress(s, DFU_PHASE_WRITE, off, len);
+	}
+	return manifest(s, block);
+}
+
 /* ---- upload and verify ---- */
 
-typedef void (*chunk_fn)(void *ctx, size_t off, const uint8_t *p, size_t n);
-
 static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
-			 enum dfu_phase phase, chunk_fn fn, void *ctx, size_t *got)
+			 enum dfu_phase phase, dfu_chunk_fn fn, void *ctx, size_t *got)
 {
 	const bool blocks = s->xfer == s->func.wTransferSize;
 	size_t off = 0;
@@ -691,7 +799,10 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 	int rc;
 
 	*got = 0;
-	set_op(s, "upload of %zu bytes from 0x%08X", len, address);
+	if (s->dfuse)
+		set_op(s, "upload of %zu bytes from 0x%08X", len, address);
+	else
+		set_op(s, "upload");
 	if (!(s->func.bmAttributes & DFU_ATTR_CAN_UPLOAD))
 		return fail(s, DFU_E_UNSUPPORTED,
 			    "the device does not support upload (bmAttributes 0x%02X lacks "
@@ -712,11 +823,16 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 				return rc;
 			block = DFUSE_BLOCK_DATA_FIRST;
 		}
-		set_op(s, "DFU_UPLOAD block %u (%u bytes from 0x%08X)", block, want, at);
+		if (s->dfuse)
+			set_op(s, "DFU_UPLOAD block %u (%u bytes from 0x%08X)", block, want, at);
+		else
+			set_op(s, "DFU_UPLOAD block %u (%u bytes at offset %zu)", block & 0xFFFF, want,
+			       off);
 		rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_UPLOAD_IDLE));
 		if (rc < 0)
 			return rc;
 		rc = dfu_req(s, DFU_UPLOAD, (uint16_t)block, NULL, s->scratch, want);
+		/* Plain DFU: block numbers run on from 0 and wrap (DFU 1.1 §6.2). */
 		if (rc < 0)
 			return xfer_fail(s, rc, "DFU_UPLOAD");
 		/* DFU 1.1 §6.2: a short frame ends the upload. */
@@ -741,6 +857,12 @@ static void copy_chunk(void *ctx, size_t off, const uint8_t *p, size_t n)
 {
 	struct copy_ctx *c = ctx;
 	memcpy(c->buf + off, p, n);
+}
+
+int dfu_session_upload_fn(struct dfu_session *s, uint32_t address, size_t len, dfu_chunk_fn fn,
+			  void *ctx, size_t *got)
+{
+	return upload_stream(s, address, len, DFU_PHASE_READ, fn, ctx, got);
 }
 
 int dfu_session_upload(struct dfu_session *s, uint32_t address, uint8_t *buf, size_t len,
@@ -1485,8 +1607,20 @@ int dfu_session_open(struct dfu_session *s, const struct xport *x, const struct 
 	}
 	s->dfuse = s->func.bcdDFUVersion == DFU_BCD_DFUSE;
 	s->xfer = s->o.transfer_size ? s->o.transfer_size : s->func.wTransferSize;
-	if (s->xfer > DFU_SESSION_XFER_MAX)
+	if (s->xfer > DFU_SESSION_XFER_MAX) {
+		snprintf(s->note, sizeof(s->note), "transfer size %u clamped to %u (the most one "
+			 "control transfer may carry here)", s->xfer, DFU_SESSION_XFER_MAX);
 		s->xfer = DFU_SESSION_XFER_MAX;
+	}
+	{
+		/* dfu-util raises the transfer size to bMaxPacketSize0 (spec A1). */
+		uint8_t mps0 = s->dev.device_desc[7];
+		if (mps0 && s->xfer < mps0) {
+			snprintf(s->note, sizeof(s->note), "transfer size %u raised to "
+				 "bMaxPacketSize0 %u, as dfu-util does", s->xfer, mps0);
+			s->xfer = mps0;
+		}
+	}
 	return dfu_session_set_alt(s, s->alt);
 }
 

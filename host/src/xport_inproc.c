@@ -24,6 +24,46 @@ void xport_inproc_board_path(size_t board, char *out, size_t cap)
 	snprintf(out, cap, "1-%zu", board + 1);
 }
 
+/* Device i: a board, or one of the extra devices after them. */
+static size_t ndevices(const struct xport_inproc *t)
+{
+	return t->nboards + t->nextra;
+}
+
+static bool dev_on_bus(struct xport_inproc *t, size_t i)
+{
+	const struct xport_inproc_extra *e;
+
+	if (i < t->nboards)
+		return sim_board_on_bus(&t->boards[i]);
+	e = &t->extra[i - t->nboards];
+	if (e->ops->tick)
+		e->ops->tick(e->dev, t->now_us);
+	return e->ops->on_bus(e->dev);
+}
+
+static uint32_t dev_generation(const struct xport_inproc *t, size_t i)
+{
+	if (i < t->nboards)
+		return t->boards[i].bus_generation;
+	return t->extra[i - t->nboards].ops->generation(t->extra[i - t->nboards].dev);
+}
+
+static enum usb_xfer_result dev_control(struct xport_inproc *t, size_t i, struct usb_ctrl_xfer *x)
+{
+	if (i < t->nboards)
+		return sim_board_control(&t->boards[i], x);
+	return t->extra[i - t->nboards].ops->control(t->extra[i - t->nboards].dev, x);
+}
+
+static void dev_bus_reset(struct xport_inproc *t, size_t i)
+{
+	if (i < t->nboards)
+		sim_board_bus_reset(&t->boards[i], t->now_us);
+	else
+		t->extra[i - t->nboards].ops->bus_reset(t->extra[i - t->nboards].dev, t->now_us);
+}
+
 /* Advance the clock by what a transfer of `bytes` data bytes costs. */
 static void bus_cost(struct xport_inproc *t, size_t bytes)
 {
@@ -38,7 +78,6 @@ static void bus_cost(struct xport_inproc *t, size_t bytes)
 static int board_control(struct xport_inproc *t, size_t i, const struct dfu_setup *s,
 			 const uint8_t *out, uint8_t *in)
 {
-	struct sim_board *b = &t->boards[i];
 	uint8_t dummy[1];
 	struct usb_ctrl_xfer x;
 	enum usb_xfer_result r;
@@ -55,11 +94,11 @@ static int board_control(struct xport_inproc *t, size_t i, const struct dfu_setu
 		x.out_len = out ? s->wLength : 0;
 	}
 	t->transfers++;
-	if (!sim_board_on_bus(b)) {
+	if (!dev_on_bus(t, i)) {
 		bus_cost(t, 0);
 		return DFU_E_NODEV;
 	}
-	r = sim_board_control(b, &x);
+	r = dev_control(t, i, &x);
 	bus_cost(t, is_in ? x.actual : x.out_len);
 	switch (r) {
 	case USB_XFER_OK:
@@ -173,13 +212,13 @@ static int enumerate_board(struct xport_inproc *t, size_t i)
 	if (t->next_devnum == 0 || t->next_devnum > 127)
 		t->next_devnum = 1;
 	d->devnum = t->next_devnum++;
-	d->enum_id = t->boards[i].bus_generation;
+	d->enum_id = dev_generation(t, i);
 	{
 		const char *sn = xport_dev_string(d, dd.iSerialNumber);
 		snprintf(d->serial, sizeof(d->serial), "%s", sn ? sn : "");
 	}
 	d->ref = i;
-	sl->generation = t->boards[i].bus_generation;
+	sl->generation = dev_generation(t, i);
 	sl->valid = true;
 	t->enumerations++;
 	return 0;
@@ -190,21 +229,20 @@ static int inproc_enumerate(void *ctx, xport_enum_fn cb, void *cb_ctx)
 	struct xport_inproc *t = tp(ctx);
 	int visited = 0;
 
-	for (size_t i = 0; i < t->nboards; i++) {
-		struct sim_board *b = &t->boards[i];
+	for (size_t i = 0; i < ndevices(t); i++) {
 		struct xport_inproc_slot *sl = &t->slot[i];
 
-		if (!sim_board_on_bus(b)) {
+		if (!dev_on_bus(t, i)) {
 			sl->valid = false;
 			continue;
 		}
-		if (!sl->valid || sl->generation != b->bus_generation) {
+		if (!sl->valid || sl->generation != dev_generation(t, i)) {
 			if (enumerate_board(t, i) < 0) {
 				sl->valid = false; /* it fell off while being enumerated */
 				continue;
 			}
 			/* It may have re-enumerated while we read it. */
-			if (!sim_board_on_bus(b) || sl->generation != b->bus_generation) {
+			if (!dev_on_bus(t, i) || sl->generation != dev_generation(t, i)) {
 				sl->valid = false;
 				continue;
 			}
@@ -226,8 +264,7 @@ static struct xport_inproc_handle *handle_of(struct xport_inproc *t, struct xpor
 
 static bool handle_alive(struct xport_inproc *t, const struct xport_inproc_handle *ih)
 {
-	const struct sim_board *b = &t->boards[ih->board];
-	return sim_board_on_bus(b) && b->bus_generation == ih->generation;
+	return dev_on_bus(t, ih->board) && dev_generation(t, ih->board) == ih->generation;
 }
 
 static int inproc_open(void *ctx, const struct xport_dev_info *dev, struct xport_handle **h)
@@ -236,9 +273,9 @@ static int inproc_open(void *ctx, const struct xport_dev_info *dev, struct xport
 	size_t i = (size_t)dev->ref;
 
 	*h = NULL;
-	if (i >= t->nboards)
+	if (i >= ndevices(t))
 		return DFU_E_NOTFOUND;
-	if (!sim_board_on_bus(&t->boards[i]) || t->boards[i].bus_generation != dev->enum_id)
+	if (!dev_on_bus(t, i) || dev_generation(t, i) != dev->enum_id)
 		return DFU_E_NODEV;
 	for (size_t k = 0; k < XPORT_INPROC_MAX_HANDLES; k++) {
 		struct xport_inproc_handle *ih = &t->handle[k];
@@ -287,7 +324,7 @@ static int inproc_reset(void *ctx, struct xport_handle *h)
 		return DFU_E_INVAL;
 	if (!handle_alive(t, ih))
 		return DFU_E_NODEV;
-	sim_board_bus_reset(&t->boards[ih->board], t->now_us);
+	dev_bus_reset(t, ih->board);
 	t->now_us += 10000; /* USB 2.0 §7.1.7.5: reset signalling lasts at least 10 ms */
 	if (!handle_alive(t, ih))
 		return DFU_E_NODEV; /* it re-enumerated, as libusb's NOT_FOUND says */
@@ -338,4 +375,53 @@ struct xport xport_inproc(struct xport_inproc *t)
 void xport_inproc_set_bus(struct xport_inproc *t, struct xport_inproc_bus bus)
 {
 	t->bus = bus;
+}
+
+int xport_inproc_add_device(struct xport_inproc *t, const struct xport_inproc_dev_ops *ops,
+			    void *dev)
+{
+	if (ndevices(t) >= XPORT_INPROC_MAX_BOARDS)
+		return DFU_E_NOSPACE;
+	t->extra[t->nextra].ops = ops;
+	t->extra[t->nextra].dev = dev;
+	t->nextra++;
+	return 0;
+}
+
+static bool dfu11_on_bus(void *dev)
+{
+	return sim_dfu11_on_bus(dev);
+}
+
+static uint32_t dfu11_generation(void *dev)
+{
+	return ((const struct sim_dfu11 *)dev)->bus_generation;
+}
+
+static enum usb_xfer_result dfu11_control(void *dev, struct usb_ctrl_xfer *x)
+{
+	return sim_dfu11_control(dev, x);
+}
+
+static void dfu11_bus_reset(void *dev, uint64_t now_us)
+{
+	sim_dfu11_bus_reset(dev, now_us);
+}
+
+static void dfu11_tick(void *dev, uint64_t now_us)
+{
+	sim_dfu11_tick(dev, now_us);
+}
+
+static const struct xport_inproc_dev_ops dfu11_ops = {
+	.on_bus = dfu11_on_bus,
+	.generation = dfu11_generation,
+	.control = dfu11_control,
+	.bus_reset = dfu11_bus_reset,
+	.tick = dfu11_tick,
+};
+
+int xport_inproc_add_dfu11(struct xport_inproc *t, struct sim_dfu11 *d)
+{
+	return xport_inproc_add_device(t, &dfu11_ops, d);
 }

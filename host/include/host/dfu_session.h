@@ -141,6 +141,7 @@ struct dfu_session {
 	bool boot_word_erased;		/* ... or left it erased (mass erase, 0xFFFFFFFF) */
 	bool verified;
 	struct dfu_session_stats stats;
+	char note[200];			/* a warning from open (-t adjusted), "" when none */
 	char op[96];			/* what is running, for messages */
 	char err[DFU_SESSION_ERR_MAX];
 	uint8_t scratch[DFU_SESSION_XFER_MAX];
@@ -176,6 +177,12 @@ int dfu_session_special(struct dfu_session *s, enum dfuse_cmd_kind kind, uint32_
 /* Write one element at `address` (DfuSe). */
 int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t *data,
 			 size_t len, unsigned flags);
+/* Each piece an upload delivers, at offset `off` from its start. */
+typedef void (*dfu_chunk_fn)(void *ctx, size_t off, const uint8_t *p, size_t n);
+/* Read up to `len` bytes from `address` (DfuSe) or from block 0 (plain DFU,
+ * `address` ignored), handing each block to `fn`; a short block ends it. */
+int dfu_session_upload_fn(struct dfu_session *s, uint32_t address, size_t len, dfu_chunk_fn fn,
+			  void *ctx, size_t *got);
 /* Read up to `len` bytes from `address`; *got says how many came (a short
  * reply ends the upload). */
 int dfu_session_upload(struct dfu_session *s, uint32_t address, uint8_t *buf, size_t len,
@@ -183,6 +190,16 @@ int dfu_session_upload(struct dfu_session *s, uint32_t address, uint8_t *buf, si
 /* Read back and compare; DFU_E_VERIFY names the first differing address. */
 int dfu_session_verify(struct dfu_session *s, uint32_t address, const uint8_t *data,
 		       size_t len);
+/*
+ * Plain DFU 1.1 download (not DfuSe): blocks 0, 1, 2 ... of the transfer
+ * size, each polled to dfuDNLOAD-IDLE, then the zero-length DNLOAD and
+ * manifestation. A manifestation-tolerant device ends in dfuIDLE, still
+ * open. One that is not ends in dfuMANIFEST-WAIT-RESET: dfu-flash resets it
+ * (dfu-util 0.10+ does), or with bitWillDetach lets it detach itself; then
+ * s->gone is set and the handle closed.
+ */
+int dfu_session_dfu_download(struct dfu_session *s, const uint8_t *data, size_t len);
+
 /* SET_ADDRESS(address) when `have_address`, zero-length DNLOAD, GETSTATUS.
  * A device that disconnects instead of answering has left: success. */
 int dfu_session_leave(struct dfu_session *s, bool have_address, uint32_t address);

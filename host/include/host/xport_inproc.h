@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "host/xport.h"
+#include "sim/dfu11_device.h"
 #include "sim/sim_board.h"
 
 #define XPORT_INPROC_MAX_BOARDS 16
@@ -56,9 +57,30 @@ struct xport_inproc_handle {
 	uint32_t generation;
 };
 
+/*
+ * A device on the bus that is not a struct sim_board (the generic DFU 1.1
+ * device, test doubles): what the transport needs from it. `tick` lets
+ * virtual time reach the device before it is looked at (may be NULL).
+ */
+struct xport_inproc_dev_ops {
+	bool (*on_bus)(void *dev);
+	uint32_t (*generation)(void *dev);	/* +1 at every (re-)enumeration */
+	enum usb_xfer_result (*control)(void *dev, struct usb_ctrl_xfer *x);
+	void (*bus_reset)(void *dev, uint64_t now_us);
+	void (*tick)(void *dev, uint64_t now_us);
+};
+
+struct xport_inproc_extra {
+	const struct xport_inproc_dev_ops *ops;
+	void *dev;
+};
+
 struct xport_inproc {
 	struct sim_board *boards;
 	size_t nboards;
+	/* further devices, on the ports after the boards' */
+	struct xport_inproc_extra extra[XPORT_INPROC_MAX_BOARDS];
+	size_t nextra;
 	uint64_t now_us;		/* the virtual clock */
 	struct xport_inproc_bus bus;
 	uint8_t next_devnum;
@@ -78,6 +100,12 @@ void xport_inproc_init(struct xport_inproc *t, struct sim_board *boards, size_t 
 /* The table of operations over `t`. */
 struct xport xport_inproc(struct xport_inproc *t);
 void xport_inproc_set_bus(struct xport_inproc *t, struct xport_inproc_bus bus);
+/* Put another device on the bus, on port nboards + nextra + 1. DFU_E_NOSPACE
+ * when XPORT_INPROC_MAX_BOARDS devices are there already. */
+int xport_inproc_add_device(struct xport_inproc *t, const struct xport_inproc_dev_ops *ops,
+			    void *dev);
+/* The same for a generic DFU 1.1 device (sim/dfu11_device.h). */
+int xport_inproc_add_dfu11(struct xport_inproc *t, struct sim_dfu11 *d);
 
 static inline uint64_t xport_inproc_now_us(const struct xport_inproc *t)
 {

@@ -1,0 +1,524 @@
+/* test_plain_dfu.c - dfu-flash against plain DFU 1.1 devices (sim's generic
+ * dfu11 device) and against run-time devices (the dfu11 device's firmware,
+ * the STM32L4 application with app=runtime), end to end through
+ * dfu_flash_run on the in-process transport: block numbers from 0, no DfuSe
+ * commands, manifestation tolerant or not, bitWillDetach, upload until a
+ * short block, -t against bMaxPacketSize0, .dfu suffix IDs, -e and -E. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dfu/bytes.h"
+#include "dfu/dfu_file.h"
+#include "host/cli.h"
+#include "host/xport_inproc.h"
+#include "sim/dfu11_device.h"
+#include "sim/l4_profile.h"
+#include "sim/sim_board.h"
+
+#define IMG 5000
+#define OUT_MAX (64 * 1024)
+
+struct fx {
+	struct sim_dfu11 d[2];
+	size_t nd;
+	struct sim_board b[1];
+	size_t nb;
+	struct xport_inproc t;
+	struct xport x;
+	uint8_t img[IMG + 16];
+	char fw[256], up[256], tr[256];
+	char out[OUT_MAX], err[OUT_MAX], trace[OUT_MAX];
+};
+
+static void make_image(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+static void write_file(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+static size_t read_file(const char *path, uint8_t *p, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	assert_non_null(f);
+	n = fread(p, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void fx_paths(struct fx *f)
+{
+	make_image(f->img, IMG, 7);
+	snprintf(f->fw, sizeof(f->fw), "%s/plain_fw_%d.bin", DFULAB_TEST_TMP, (int)getpid());
+	snprintf(f->up, sizeof(f->up), "%s/plain_up_%d.bin", DFULAB_TEST_TMP, (int)getpid());
+	snprintf(f->tr, sizeof(f->tr), "%s/plain_tr_%d.txt", DFULAB_TEST_TMP, (int)getpid());
+	write_file(f->fw, f->img, IMG);
+	unlink(f->up);
+	unlink(f->tr);
+}
+
+/* `n` dfu11 devices made by `cfg` (NULL: defaults) on one bus. */
+static struct fx *fx_new(size_t n, const struct sim_dfu11_config *cfg)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	xport_inproc_init(&f->t, f->b, 0, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct sim_dfu11_config c;
+		sim_dfu11_config_default(&c, (unsigned)i);
+		if (cfg) {
+			const char *serial = c.serial;
+			c = *cfg;
+			c.serial = serial;
+		}
+		assert_int_equal(sim_dfu11_init(&f->d[i], &c), 0);
+		assert_int_equal(xport_inproc_add_dfu11(&f->t, &f->d[i]), 0);
+	}
+	f->nd = n;
+	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
+	f->x = xport_inproc(&f->t);
+	fx_paths(f);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	for (size_t i = 0; i < f->nd; i++)
+		sim_dfu11_free(&f->d[i]);
+	for (size_t i = 0; i < f->nb; i++)
+		sim_board_free(&f->b[i]);
+	unlink(f->fw);
+	unlink(f->up);
+	unlink(f->tr);
+	free(f);
+}
+
+static void slurp(FILE *s, char *buf, size_t cap)
+{
+	size_t n;
+	rewind(s);
+	n = fread(buf, 1, cap - 1, s);
+	buf[n] = '\0';
+	fclose(s);
+}
+
+static int run_v(struct fx *f, ...)
+{
+	char *argv[48];
+	int argc = 0, rc;
+	const char *a;
+	va_list ap;
+	FILE *out = tmpfile(), *err = tmpfile();
+	FILE *tr;
+
+	assert_non_null(out);
+	assert_non_null(err);
+	argv[argc++] = (char *)"dfu-flash";
+	argv[argc++] = (char *)"--transcript";
+	argv[argc++] = f->tr;
+	va_start(ap, f);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < 47)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	rc = dfu_flash_run(argc, argv, out, err, &f->x);
+	slurp(out, f->out, sizeof(f->out));
+	slurp(err, f->err, sizeof(f->err));
+	f->trace[0] = '\0';
+	tr = fopen(f->tr, "r");
+	if (tr)
+		slurp(tr, f->trace, sizeof(f->trace));
+	return rc;
+}
+#define run(f, ...) run_v((f), __VA_ARGS__, NULL)
+
+static void assert_has(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("\"%s\" not found in:\n%s", needle, hay);
+}
+
+static void assert_lacks(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle))
+		fail_msg("\"%s\" unexpectedly found in:\n%s", needle, hay);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* ---- download ---- */
+
+static void test_download_sends_blocks_from_0_then_a_zero_length_block(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	assert_int_equal(run(f, "-D", f->fw), 0);
+	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_int_equal(f->d[0].image_len, IMG);
+	assert_int_equal(f->d[0].manifestations, 1);
+	/* 5000 bytes: blocks 0..3 of 1024, block 4 of 904, then block 5 empty */
+	assert_has(f->trace, "OUT 21 01 0000 0000 0400 [");
+	assert_has(f->trace, "OUT 21 01 0003 0000 0400 [");
+	assert_has(f->trace, "OUT 21 01 0004 0000 0388 [");
+	assert_has(f->trace, "OUT 21 01 0005 0000 0000\n");
+	assert_int_equal(count(f->trace, "OUT 21 01 "), 6);
+	/* no DfuSe: no SET_ADDRESS or ERASE commands, no leave */
+	assert_lacks(f->trace, "[21 ");
+	assert_lacks(f->trace, "[41");
+	assert_has(f->err, "dfu-flash: wrote 5000 bytes in 5 blocks of 1024; manifested; the device "
+			   "stays in DFU mode (manifestation-tolerant; -R starts the new firmware)\n");
+	/* tolerant: it stays in DFU mode and in dfuIDLE */
+	assert_int_equal(f->d[0].mode, SIM_DFU11_DFU);
+	assert_int_equal(dfu_fsm_state(&f->d[0].fsm), DFU_STATE_IDLE);
+	assert_int_equal(f->d[0].bus_resets, 0);
+	fx_free(f);
+}
+
+static void test_non_tolerant_device_is_reset_out_of_manifest_wait_reset(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f;
+	(void)st;
+
+	sim_dfu11_config_default(&c, 0);
+	c.manifest_tolerant = false;
+	f = fx_new(1, &c);
+	assert_int_equal(run(f, "-D", f->fw), 0);
+	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_has(f->err, "manifested; reset the device out of dfuMANIFEST-WAIT-RESET\n");
+	assert_has(f->err, "1209:0002 serial DFU11-0000 came back after");
+	assert_has(f->err, "the application is running");
+	assert_int_equal(f->d[0].bus_resets, 1);
+	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	/* no GETSTATUS is sent in dfuMANIFEST-WAIT-RESET: the last one saw dfuMANIFEST */
+	assert_int_equal(count(f->trace, " -> NO_DEVICE"), 0);
+	fx_free(f);
+}
+
+static void test_will_detach_device_leaves_by_itself_after_manifestation(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f;
+	(void)st;
+
+	sim_dfu11_config_default(&c, 0);
+	c.manifest_tolerant = false;
+	c.will_detach = true;
+	f = fx_new(1, &c);
+	assert_int_equal(run(f, "-D", f->fw, "--json"), 0);
+	assert_has(f->err, "manifested; the device detached itself (bitWillDetach)\n");
+	assert_int_equal(f->d[0].bus_resets, 0); /* nobody reset it */
+	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	assert_has(f->out, "{\"event\":\"written\",\"bytes\":5000,\"blocks\":5,");
+	assert_has(f->out, "{\"event\":\"return\",\"kind\":\"application\"");
+	assert_has(f->out, "{\"event\":\"result\",\"exit\":0,\"result\":\"ok, application\"}");
+	fx_free(f);
+}
+
+static void test_reset_after_a_tolerant_download_starts_the_firmware(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	assert_int_equal(run(f, "-D", f->fw, "-R"), 0);
+	assert_has(f->trace, "OUT 21 00 03e8 0000 0000"); /* DETACH, wTimeout 1000 */
+	assert_int_equal(f->d[0].bus_resets, 1);
+	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	assert_has(f->err, "the application is running");
+	fx_free(f);
+}
+
+/* ---- upload ---- */
+
+static void test_upload_reads_from_block_0_until_a_short_block(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	uint8_t back[8192];
+	(void)st;
+
+	memcpy(f->d[0].mem, f->img, 3000);
+	f->d[0].image_len = 3000;
+	assert_int_equal(run(f, "-U", f->up), 0);
+	assert_int_equal(read_file(f->up, back, sizeof(back)), 3000);
+	assert_memory_equal(back, f->img, 3000);
+	assert_has(f->trace, "IN  a1 02 0000 0000 0400 [");
+	assert_has(f->trace, "IN  a1 02 0002 0000 0400 [");
+	assert_has(f->trace, "...952 bytes]");
+	assert_int_equal(count(f->trace, "IN  a1 02 "), 3);
+	assert_has(f->err, "dfu-flash: read 3000 bytes into ");
+	assert_has(f->err, "(until a short block)\n");
+	unlink(f->up);
+
+	/* an exact multiple ends with an empty block */
+	f->d[0].image_len = 2048;
+	assert_int_equal(run(f, "-U", f->up, "-Z", "4096"), 0);
+	assert_int_equal(read_file(f->up, back, sizeof(back)), 2048);
+	assert_int_equal(count(f->trace, "IN  a1 02 "), 3);
+	assert_has(f->trace, "IN  a1 02 0002 0000 0400\n");
+	assert_has(f->err, "read 2048 bytes, -Z expected 4096");
+	fx_free(f);
+}
+
+static void test_upload_from_a_device_without_bitCanUpload_is_refused(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f;
+	(void)st;
+
+	sim_dfu11_config_default(&c, 0);
+	c.can_upload = false;
+	f = fx_new(1, &c);
+	assert_int_equal(run(f, "-U", f->up), CLI_EXIT_IOERR);
+	assert_has(f->err, "the device does not support upload (bmAttributes 0x05 lacks "
+			   "bitCanUpload)");
+	assert_int_equal(access(f->up, F_OK), -1); /* no partial file left behind */
+	fx_free(f);
+}
+
+/* ---- -t ---- */
+
+static void test_transfer_size_below_bMaxPacketSize0_is_raised_to_it(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	assert_int_equal(run(f, "-t", "16", "-D", f->fw), 0);
+	assert_has(f->err, "dfu-flash: transfer size 16 raised to bMaxPacketSize0 64, as dfu-util "
+			   "does\n");
+	assert_has(f->err, "wrote 5000 bytes in 79 blocks of 64;");
+	assert_has(f->trace, "OUT 21 01 004e 0000 0008 [");	/* block 78: the last 8 bytes */
+	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	fx_free(f);
+}
+
+static void test_device_without_wTransferSize_needs_t(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f;
+	(void)st;
+
+	sim_dfu11_config_default(&c, 0);
+	c.transfer_size = 0;
+	c.max_packet0 = 8;
+	f = fx_new(1, &c);
+	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_USAGE);
+	assert_has(f->err, "1209:0001 reports no transfer size (no DFU functional descriptor, or "
+			   "wTransferSize 0); give one with -t");
+	/* -t larger than the device's limit (0 here means none): the device's
+	 * state machine stalls what is longer than its wTransferSize */
+	assert_int_equal(run(f, "-t", "8", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_has(f->err, "the device stalled DFU_DNLOAD");
+	fx_free(f);
+}
+
+/* ---- .dfu suffixes ---- */
+
+static void with_suffix(struct fx *f, uint16_t vid, uint16_t pid)
+{
+	struct dfu_suffix s = { .bcdDevice = 0xFFFF, .idProduct = pid, .idVendor = vid,
+				.bcdDFU = 0x0100 };
+	int n;
+	make_image(f->img, IMG, 7);
+	n = dfu_suffix_append(f->img, IMG, sizeof(f->img), &s);
+	assert_int_equal(n, IMG + 16);
+	write_file(f->fw, f->img, (size_t)n);
+}
+
+static void test_dfu_file_for_this_device_is_written_without_its_suffix(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	with_suffix(f, 0x1209, 0x0001);
+	assert_int_equal(run(f, "-D", f->fw), 0);
+	assert_int_equal(f->d[0].image_len, IMG);
+	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_int_equal(f->d[0].mem[IMG], 0xFF);
+	/* 0xFFFF is a wildcard */
+	with_suffix(f, 0xFFFF, 0xFFFF);
+	assert_int_equal(run(f, "-D", f->fw), 0);
+	fx_free(f);
+}
+
+static void test_dfu_file_for_another_device_is_a_usage_error_as_in_dfu_util(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	with_suffix(f, 0x1209, 0x9999);
+	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_USAGE);
+	assert_has(f->err, "is for 1209:9999 (its DFU suffix says so) and the device is 1209:0001; "
+			   "choose the right file or device (-d), or rebuild the suffix");
+	assert_int_equal(f->d[0].manifestations, 0);
+	assert_lacks(f->trace, "OUT 21 01 ");	/* nothing was written */
+	fx_free(f);
+}
+
+static void test_dfuse_options_on_a_plain_device_are_a_usage_error(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	assert_int_equal(run(f, "-s", "0x08000000", "-D", f->fw), CLI_EXIT_USAGE);
+	assert_has(f->err, "1209:0001 speaks plain DFU 1.1 (bcdDFUVersion 0x0110), not DfuSe: "
+			   "drop -s");
+	fx_free(f);
+}
+
+/* ---- run-time devices ---- */
+
+static void test_runtime_device_is_detached_waited_for_and_flashed(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f;
+	uint64_t slept;
+	(void)st;
+
+	sim_dfu11_config_default(&c, 0);
+	c.start_in_app = true;
+	f = fx_new(1, &c);
+	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	assert_int_equal(run(f, "-E", "2", "-D", f->fw), 0);
+	/* no bitWillDetach: DETACH, then the host's bus reset enters DFU mode */
+	assert_int_equal(f->d[0].detaches, 1);
+	assert_has(f->err, "dfu-flash: detached 1209:0002 serial DFU11-0000 at 1-1 into DFU mode\n"
+			   "dfu-flash: waiting 2 s for the DFU-mode device (-E)\n");
+	slept = f->t.slept_us;
+	assert_true(slept >= 2000000u);
+	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_int_equal(f->d[0].mode, SIM_DFU11_DFU);
+	fx_free(f);
+}
+
+static void test_detach_only_leaves_the_memory_alone(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f;
+	(void)st;
+
+	sim_dfu11_config_default(&c, 0);
+	c.start_in_app = true;
+	c.will_detach = true;
+	f = fx_new(1, &c);
+	assert_int_equal(run(f, "-e"), 0);
+	assert_int_equal(f->d[0].mode, SIM_DFU11_DFU);
+	assert_int_equal(f->d[0].bus_resets, 0); /* bitWillDetach: no reset needed */
+	assert_has(f->err, "detached 1209:0002 serial DFU11-0000 at 1-1 into DFU mode");
+	assert_lacks(f->trace, "OUT 21 01 ");
+	/* -e on a device already in DFU mode: a plain DETACH, which it stalls */
+	assert_int_equal(run(f, "-e"), 0);
+	assert_has(f->trace, "OUT 21 00 03e8 0000 0000 -> STALL");
+	fx_free(f);
+}
+
+static void test_stm32_application_with_a_runtime_interface_is_detached_and_flashed(void **st)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sim_board_config cfg;
+	uint8_t *img = malloc(16384);
+	(void)st;
+
+	assert_non_null(f);
+	assert_non_null(img);
+	sim_board_config_default(&cfg, l4_profile_find("stm32l412xb"), 0);
+	cfg.app = SIM_APP_DFU_RUNTIME;
+	cfg.timing = SIM_TIMING_DATASHEET;
+	assert_int_equal(sim_board_init(&f->b[0], &cfg), 0);
+	f->nb = 1;
+	/* a valid vector table in flash before power-on: the application runs */
+	make_image(img, 16384, 3);
+	dfu_put_le32(img, 0x20008000u);
+	dfu_put_le32(img + 4, 0x08000101u);
+	memcpy(f->b[0].chip.flash, img, 16384);
+	sim_board_power_on(&f->b[0], 0);
+	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	xport_inproc_init(&f->t, f->b, 1, 0);
+	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
+	f->x = xport_inproc(&f->t);
+	fx_paths(f);
+	img[100] ^= 0x5A; /* a new build */
+	write_file(f->fw, img, 16384);
+
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:leave", "-D", f->fw), 0);
+	assert_has(f->err, "detached 0483:df12 serial");
+	assert_has(f->err, "waiting 5 s for the DFU-mode device (-E)");
+	assert_has(f->err, "wrote 16384 bytes at 0x08000000, verified by read-back; left DFU mode");
+	assert_has(f->err, "the application is running");
+	assert_memory_equal(f->b[0].chip.flash, img, 16384);
+	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	free(img);
+	fx_free(f);
+}
+
+static void test_sim_spec_builds_dfu11_devices(void **st)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	char o[4096], e[4096];
+	char *argv[] = { "dfu-flash", "--sim", "dfu11,count=2,manifest=wait-reset,will-detach=1,"
+			 "xfer=512,mps0=32,upload=0", "-l", NULL };
+	char *bad[] = { "dfu-flash", "--sim", "dfu11,xfer=99999", "-l", NULL };
+	(void)st;
+
+	assert_int_equal(dfu_flash_main(4, argv, out, err), 0);
+	slurp(out, o, sizeof(o));
+	slurp(err, e, sizeof(e));
+	/* dfu-util prepends: the last device found is printed first */
+	assert_string_equal(o, "Found DFU: [1209:0001] ver=0001, devnum=2, cfg=1, intf=0, "
+			       "path=\"1-2\", alt=0, name=\"memory\", serial=\"DFU11-0001\"\n"
+			       "Found DFU: [1209:0001] ver=0001, devnum=1, cfg=1, intf=0, "
+			       "path=\"1-1\", alt=0, name=\"memory\", serial=\"DFU11-0000\"\n");
+	out = tmpfile();
+	err = tmpfile();
+	assert_int_equal(dfu_flash_main(4, bad, out, err), CLI_EXIT_USAGE);
+	slurp(out, o, sizeof(o));
+	slurp(err, e, sizeof(e));
+	assert_has(e, "\"xfer=99999\" is not count=1-8, manifest=tolerant|wait-reset");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_download_sends_blocks_from_0_then_a_zero_length_block),
+		cmocka_unit_test(test_non_tolerant_device_is_reset_out_of_manifest_wait_reset),
+		cmocka_unit_test(test_will_detach_device_leaves_by_itself_after_manifestation),
+		cmocka_unit_test(test_reset_after_a_tolerant_download_starts_the_firmware),
+		cmocka_unit_test(test_upload_reads_from_block_0_until_a_short_block),
+		cmocka_unit_test(test_upload_from_a_device_without_bitCanUpload_is_refused),
+		cmocka_unit_test(test_transfer_size_below_bMaxPacketSize0_is_raised_to_it),
+		cmocka_unit_test(test_device_without_wTransferSize_needs_t),
+		cmocka_unit_test(test_dfu_file_for_this_device_is_written_without_its_suffix),
+		cmocka_unit_test(test_dfu_file_for_another_device_is_a_usage_error_as_in_dfu_util),
+		cmocka_unit_test(test_dfuse_options_on_a_plain_device_are_a_usage_error),
+		cmocka_unit_test(test_runtime_device_is_detached_waited_for_and_flashed),
+		cmocka_unit_test(test_detach_only_leaves_the_memory_alone),
+		cmocka_unit_test(test_stm32_application_with_a_runtime_interface_is_detached_and_flashed),
+		cmocka_unit_test(test_sim_spec_builds_dfu11_devices),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
