@@ -64,6 +64,7 @@ struct scn {
 	int last_exit;
 	char *out;		/* the last run's stdout then stderr */
 	uint64_t t0_us;
+	bool set_up;		/* the backend built the boards */
 };
 
 struct cmd_def {
@@ -309,6 +310,14 @@ static const struct {
 };
 #define NQUIRKS (sizeof(quirk_names) / sizeof(quirk_names[0]))
 
+const char *scn_quirk_name(unsigned bit)
+{
+	for (size_t q = 0; q < NQUIRKS; q++)
+		if (quirk_names[q].bit == bit)
+			return quirk_names[q].name;
+	return NULL;
+}
+
 static int check_chip(struct scn *s, struct cmd *c)
 {
 	static const char *const keys[] = { "count", "timing", "leave", "app", "quirk" };
@@ -380,6 +389,7 @@ static int exec_chip(struct scn *s, struct cmd *c)
 	if (s->ops->setup(s->be, &s->chip, msg, sizeof(msg)) < 0)
 		return err_at(s, c, "chip: %s", msg);
 	s->t0_us = s->ops->now_us(s->be);
+	s->set_up = true;
 	return 0;
 }
 
@@ -995,7 +1005,7 @@ int scn_run_text(const char *name, const char *text, const struct scn_options *o
 		s.ops = s.o->ops ? s.o->ops : &scn_inproc_ops;
 		s.be = s.o->be;
 		if (!s.be) {
-			s.be = scn_inproc_new();
+			s.be = s.ops->create ? s.ops->create(s.o->be_config) : NULL;
 			own_be = true;
 			if (!s.be)
 				rc = err_at(&s, NULL, "out of memory");
@@ -1012,10 +1022,10 @@ int scn_run_text(const char *name, const char *text, const struct scn_options *o
 		rc = cmd_defs[c->def].exec(&s, c);
 		res->commands++;
 	}
-	if (s.ops && s.be && s.chip_seen)
+	if (s.ops && s.be && s.set_up)
 		res->modelled_us = s.ops->now_us(s.be) - s.t0_us;
 	if (own_be && s.be)
-		scn_inproc_free(s.be);
+		s.ops->teardown(s.be);
 	cleanup(&s);
 	free(cmds);
 	free(buf);

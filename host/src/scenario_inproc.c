@@ -40,6 +40,12 @@ void scn_inproc_free(void *be)
 	free(t);
 }
 
+static void *create(const void *config)
+{
+	(void)config;
+	return scn_inproc_new();
+}
+
 static uint64_t now(const struct inproc_be *t)
 {
 	return xport_inproc_now_us(&t->bus);
@@ -273,6 +279,7 @@ static void teardown(void *be)
 
 const struct scn_board_ops scn_inproc_ops = {
 	.name = "in-process",
+	.create = create,
 	.setup = setup,
 	.preload = preload,
 	.set_option = set_option,

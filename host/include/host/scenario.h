@@ -13,9 +13,10 @@
  * The boards are reached only through struct scn_board_ops. The in-process
  * implementation (scn_inproc_ops) builds struct sim_board instances and runs
  * dfu-flash over the in-process transport on the virtual clock, so a
- * scenario takes milliseconds. A backend that drives a running dfu-sim
- * (dfu-flash --usbip plus `dfu-sim ctl`) fits the same table; it is not
- * written yet.
+ * scenario takes milliseconds. The USB/IP implementation (scn_usbip_ops)
+ * drives a dfu-sim process instead: dfu-flash runs with --usbip against its
+ * server on loopback, and the physical world and the observations go
+ * through its control channel (sim_ctl_request), in real time.
  */
 #ifndef HOST_SCENARIO_H
 #define HOST_SCENARIO_H
@@ -61,6 +62,9 @@ const char *scn_runs_name(enum scn_runs r); /* "rom", "app", ... */
  */
 struct scn_board_ops {
 	const char *name;
+	/* A backend for one scenario, from `config` (scn_options.be_config);
+	 * NULL when out of memory. teardown() frees it. */
+	void *(*create)(const void *config);
 	int (*setup)(void *be, const struct scn_chip *chip, char *msg, size_t cap);
 	/* Factory content in main flash before anything runs. */
 	int (*preload)(void *be, unsigned dev, const uint8_t *data, size_t len, char *msg,
@@ -92,11 +96,43 @@ extern const struct scn_board_ops scn_inproc_ops;
 void *scn_inproc_new(void);
 void scn_inproc_free(void *be);
 
+/*
+ * The USB/IP backend: a running dfu-sim. With `addr` NULL, setup() starts
+ * one as a child process for the `chip` line (--chip, --count, --timing,
+ * --leave, --app, --quirk; 127.0.0.1, a free port, a control socket and an
+ * event log in a private temporary directory) and teardown() stops it.
+ * With `addr` and `ctl`, setup() attaches to a dfu-sim the user started and
+ * checks that it serves what the chip line asks for (profile, at least
+ * `count` boards, timing, leave, app, quirks); start it afresh for each
+ * scenario, since the boards' flash is whatever it holds. Either way the
+ * boards are powered off at setup, as the in-process boards start, so the
+ * scenario's `power-on` is a power-on reset. `wait` sleeps in real time and
+ * the runner's "modelled" time is wall-clock time.
+ */
+struct scn_usbip_config {
+	const char *dfu_sim;	/* the binary to start; NULL: $DFU_SIM, then ../sim/dfu-sim
+				 * next to this program, then dfu-sim on PATH */
+	const char *addr;	/* "HOST[:PORT]" of a running dfu-sim; NULL: start one */
+	const char *ctl;	/* its control socket; needed with addr */
+};
+extern const struct scn_board_ops scn_usbip_ops;
+void *scn_usbip_new(const struct scn_usbip_config *cfg); /* NULL: out of memory */
+void scn_usbip_free(void *be);
+/* After setup: what dfu-flash is given ("127.0.0.1:40123"), the control
+ * socket, and dfu-sim's ready line ("" when attached). */
+const char *scn_usbip_addr(const void *be);
+const char *scn_usbip_ctl(const void *be);
+const char *scn_usbip_ready_line(const void *be);
+
+/* dfu-sim's --quirk name of one SIM_QUIRK_* bit, or NULL. */
+const char *scn_quirk_name(unsigned bit);
+
 struct scn_options {
 	FILE *log;		/* narration (each command, failed expectations); NULL: none */
 	bool verbose;		/* also echo dfu-flash's output */
 	const struct scn_board_ops *ops; /* NULL: in-process */
-	void *be;		/* NULL: a new in-process backend per file */
+	void *be;		/* NULL: a new backend per file, ops->create(be_config) */
+	const void *be_config;	/* e.g. a struct scn_usbip_config for scn_usbip_ops */
 };
 
 struct scn_result {
@@ -114,5 +150,23 @@ int scn_run_file(const char *path, const struct scn_options *o, struct scn_resul
 /* The same on text in memory; `name` stands for the file name in messages. */
 int scn_run_text(const char *name, const char *text, const struct scn_options *o,
 		 struct scn_result *res);
+
+/*
+ * ./ci/demo's story (dfulab-demo): the seed's command on a virgin
+ * STM32L412, a reset with BOOT0 low, a power cycle (remedy A), then on a
+ * second virgin chip the seed's command and --reload-option-bytes (remedy
+ * B); narrated, then a table of expected and observed. dfu-flash reads
+ * firmware.bin from a private temporary directory, the current one while
+ * the story runs. 0 when every observation matched, 1 when one differed,
+ * 2 when the demo could not run (the reason on stderr).
+ */
+struct scn_demo_options {
+	FILE *out;		/* NULL: stdout */
+	bool color;		/* ANSI colours */
+	const struct scn_board_ops *ops; /* NULL: USB/IP (a dfu-sim child) */
+	const void *be_config;	/* for ops->create */
+	int leave;		/* -1: the profile's leave action (tests change it) */
+};
+int scn_demo_run(const struct scn_demo_options *o);
 
 #endif
