@@ -764,8 +764,10 @@ static int run_all(struct job *j, const struct dfu_match *base)
 		free(rows);
 		return CLI_EXIT_IOERR;
 	}
-	/* One after the other: every device gets the same job, and a device
-	 * that re-enumerates keeps its path. */
+	/* One after the other unless the transport says it may be driven
+	 * from several threads (XPORT_CAP_CONCURRENT, which none claims yet):
+	 * every device gets the same job, and one that re-enumerates keeps
+	 * its path. */
 	for (size_t i = 0; i < a.n; i++) {
 		struct dfu_match m = *base;
 		uint64_t t0 = xport_now_us(j->x);
@@ -789,7 +791,8 @@ static int run_all(struct job *j, const struct dfu_match *base)
 	for (size_t i = 0; i < a.n; i++)
 		fprintf(j->rep.json ? j->rep.err : j->rep.out, "%-14s %-10s %-4d %-44s %8.0f ms\n",
 			rows[i].serial, rows[i].path, rows[i].ex, rows[i].result, rows[i].ms);
-	cli_say(&j->rep, "%zu devices, %d not ok", a.n, failed);
+	cli_say(&j->rep, "%zu devices, %d not ok; flashed one after another (the %s transport "
+		"is not safe to drive from several threads)", a.n, failed, j->x->ops->name);
 	free(a.devs);
 	free(rows);
 	return worst;

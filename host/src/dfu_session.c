@@ -184,14 +184,17 @@ static int xfer(struct dfu_session *s, const struct dfu_setup *st, const uint8_t
 /* A sentence for a failed transfer; returns rc. */
 static int xfer_fail(struct dfu_session *s, int rc, const char *what)
 {
-	char states[128];
+	char states[200];
 
 	switch (rc) {
 	case DFU_E_PROTOCOL:
 	case DFU_E_STATE:
 		return rc; /* the message is set already */
 	case DFU_E_STALL:
-		dfu_state_mask_text(s->fsm.possible, states, sizeof(states));
+		if (s->fsm.possible == ALL_STATES)
+			snprintf(states, sizeof(states), "any state");
+		else
+			dfu_state_mask_text(s->fsm.possible, states, sizeof(states));
 		return fail(s, rc, "%s: the device stalled %s (it may now be in %s)", s->op, what,
 			    states);
 	case DFU_E_NODEV:
@@ -446,8 +449,14 @@ static int check_range(struct dfu_session *s, uint32_t addr, size_t len, uint8_t
 			    "%zu bytes at 0x%08X run past the end of the 32-bit address space; "
 			    "check -s and the image size",
 			    len, addr);
-	if (s->o.force || !s->dfuse || !s->layout_ok)
+	if (s->o.force || !s->dfuse)
 		return 0;
+	if (!s->layout_ok)
+		return fail(s, DFU_E_FORMAT,
+			    "alt %u's name \"%.80s\" is not a DfuSe memory layout "
+			    "(@Name/0xADDRESS/COUNT*SIZEKg); without it dfu-flash cannot check "
+			    "addresses or find the pages to erase: add :force to -s to go ahead",
+			    s->alt, s->alt_name);
 	mem_name(s, name, sizeof(name));
 	mem_extent(s, extent, sizeof(extent));
 	while (a <= end) {
@@ -1446,10 +1455,58 @@ int dfu_session_set_alt(struct dfu_session *s, uint8_t alt)
 		    alt, dfu_state_name(s->status.bState), dfu_status_name(s->status.bStatus));
 }
 
+/* What is wrong with a configuration blob the iterator refused. */
+static void config_problem(const struct xport_dev_info *d, int rc, char *out, size_t cap)
+{
+	const uint8_t *b = d->config;
+	size_t len = d->config_len, walk, pos;
+	uint16_t total;
+
+	if (len < USB_DT_CONFIG_SIZE || b[0] < USB_DT_CONFIG_SIZE || b[1] != USB_DT_CONFIG) {
+		snprintf(out, cap, "its configuration descriptor (%zu bytes, bLength %u, type "
+			 "0x%02X) is not one (USB 2.0 §9.6.3: bLength 9, type 0x02)",
+			 len, len ? b[0] : 0, len > 1 ? b[1] : 0);
+		return;
+	}
+	total = dfu_get_le16(b + 2);
+	if (total < b[0]) {
+		snprintf(out, cap, "its wTotalLength %u is shorter than the configuration "
+			 "descriptor itself (%u)", total, b[0]);
+		return;
+	}
+	walk = len < total ? len : total;
+	for (pos = b[0]; pos < walk; pos += b[pos]) {
+		uint8_t bl = b[pos], type = pos + 1 < walk ? b[pos + 1] : 0;
+		if (bl < 2) {
+			snprintf(out, cap, "the descriptor at offset %zu of its configuration has "
+				 "bLength %u; every descriptor is at least 2 bytes", pos, bl);
+			return;
+		}
+		if (pos + bl > walk) {
+			snprintf(out, cap, "the descriptor at offset %zu (type 0x%02X, bLength %u) "
+				 "runs past the end of its configuration (wTotalLength %u, %zu bytes "
+				 "read)", pos, type, bl, total, len);
+			return;
+		}
+		if (type == USB_DT_INTERFACE && bl < USB_DT_INTERFACE_SIZE) {
+			snprintf(out, cap, "the interface descriptor at offset %zu has bLength %u "
+				 "(USB 2.0: 9)", pos, bl);
+			return;
+		}
+		if (type == DFU_FUNC_DESC_TYPE && bl < 7) {
+			snprintf(out, cap, "the DFU functional descriptor at offset %zu has bLength "
+				 "%u (DFU 1.1 §4.1.3: 9)", pos, bl);
+			return;
+		}
+	}
+	snprintf(out, cap, "its configuration descriptor cannot be parsed: %s", dfu_strerror(rc));
+}
+
 struct open_ctx {
 	const struct dfu_match *m;
 	struct dfu_session *s;
 	int ndev;
+	char bad[300];		/* the first matching device with broken descriptors */
 	int nalts;		/* matching alts on the first device */
 	bool runtime_seen;
 	char others[200];	/* further matching devices, for the message */
@@ -1478,7 +1535,7 @@ static int open_visit(void *ctx, const struct xport_dev_info *d)
 	const struct dfu_match *m = o->m;
 	struct usb_config_iter it;
 	struct usb_alt_info a;
-	int nalts = 0;
+	int nalts = 0, rc;
 	struct usb_alt_info first;
 
 	memset(&first, 0, sizeof(first));
@@ -1493,9 +1550,13 @@ static int open_visit(void *ctx, const struct xport_dev_info *d)
 		return 0;
 	if (m->cfg > 0 && (d->config_len < 6 || d->config[5] != m->cfg))
 		return 0;
-	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
-		return 0;
-	for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &a) == 1; guard++) {
+	rc = usb_config_iter_init(&it, d->config, d->config_len, NULL);
+	for (int guard = 0; rc == 0 && guard < 256; guard++) {
+		int more = usb_config_next_alt(&it, &a);
+		if (more < 0)
+			rc = more;
+		if (more != 1)
+			break;
 		if (a.intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
 		    a.intf.bInterfaceSubClass != USB_SUBCLASS_DFU || !alt_matches(m, d, &a))
 			continue;
@@ -1508,6 +1569,11 @@ static int open_visit(void *ctx, const struct xport_dev_info *d)
 			if (!first.has_func)
 				memset(&first.func, 0, sizeof(first.func));
 		}
+	}
+	if (rc < 0 && !o->bad[0]) {
+		char why[200];
+		config_problem(d, rc, why, sizeof(why));
+		snprintf(o->bad, sizeof(o->bad), "%04x:%04x at %.31s: %s", d->vid, d->pid, d->path, why);
 	}
 	if (nalts == 0)
 		return 0;
@@ -1573,6 +1639,11 @@ int dfu_session_open(struct dfu_session *s, const struct xport *x, const struct 
 		return fail(s, rc, "cannot list USB devices on the %s transport: %s", x->ops->name,
 			    dfu_strerror(rc));
 	if (oc.ndev == 0) {
+		if (oc.bad[0])
+			return fail(s, DFU_E_PROTOCOL,
+				    "%s; dfu-flash cannot use a device whose descriptors it cannot "
+				    "trust (its firmware is broken)",
+				    oc.bad);
 		if (oc.runtime_seen)
 			return fail(s, DFU_E_STATE,
 				    "the matching device is in run-time mode (DFU protocol 1); "

@@ -501,6 +501,60 @@ static void test_sim_spec_builds_dfu11_devices(void **st)
 	assert_has(e, "\"xfer=99999\" is not count=1-8, manifest=tolerant|wait-reset");
 }
 
+/* ---- several devices ---- */
+
+static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
+{
+	struct fx *f = fx_new(2, NULL);
+	(void)st;
+
+	/* without --all: ambiguous, both named */
+	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_IOERR);
+	assert_has(f->err, "2 DFU devices match: 1209:0001 serial DFU11-0000 at 1-1, 1209:0001 "
+			   "serial DFU11-0001 at 1-2; choose one with -S SERIAL or -p PATH");
+	assert_int_equal(run(f, "--all", "-D", f->fw), 0);
+	assert_has(f->out, "serial         path       exit result");
+	assert_has(f->out, "DFU11-0000     1-1        0    ok ");
+	assert_has(f->out, "DFU11-0001     1-2        0    ok ");
+	assert_has(f->err, "dfu-flash: 2 devices, 0 not ok; flashed one after another (the "
+			   "in-process transport is not safe to drive from several threads)\n");
+	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_memory_equal(f->d[1].mem, f->img, IMG);
+	/* one failing device makes the exit code the worst */
+	f->d[1].cfg.mem_size = 100;
+	assert_int_equal(run(f, "--all", "-D", f->fw, "--json"), CLI_EXIT_IOERR);
+	assert_has(f->err, "DFU11-0000     1-1        0    ok ");
+	assert_has(f->err, "DFU11-0001     1-2        74   failed: ");
+	assert_has(f->err, "2 devices, 1 not ok");
+	fx_free(f);
+}
+
+static void test_identical_serials_are_all_listed_by_path(void **st)
+{
+	struct sim_dfu11_config c;
+	struct fx *f = calloc(1, sizeof(*f));
+	(void)st;
+
+	assert_non_null(f);
+	xport_inproc_init(&f->t, f->b, 0, 0);
+	sim_dfu11_config_default(&c, 0);
+	c.serial = "SAME";
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(sim_dfu11_init(&f->d[i], &c), 0);
+		assert_int_equal(xport_inproc_add_dfu11(&f->t, &f->d[i]), 0);
+	}
+	f->nd = 2;
+	f->x = xport_inproc(&f->t);
+	fx_paths(f);
+	assert_int_equal(run(f, "-S", "SAME", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_has(f->err, "serial SAME at 1-1, 1209:0001 serial SAME at 1-2; choose one with "
+			   "-S SERIAL or -p PATH");
+	assert_int_equal(run(f, "-p", "1-2", "-D", f->fw), 0);
+	assert_memory_equal(f->d[1].mem, f->img, IMG);
+	assert_int_equal(f->d[0].manifestations, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +573,8 @@ int main(void)
 		cmocka_unit_test(test_detach_only_leaves_the_memory_alone),
 		cmocka_unit_test(test_stm32_application_with_a_runtime_interface_is_detached_and_flashed),
 		cmocka_unit_test(test_sim_spec_builds_dfu11_devices),
+		cmocka_unit_test(test_all_flashes_every_device_and_prints_a_result_table),
+		cmocka_unit_test(test_identical_serials_are_all_listed_by_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,8 +74,16 @@ typedef int (*xport_enum_fn)(void *cb_ctx, const struct xport_dev_info *dev);
 /* A device handle: what open() returns, opaque to the caller. */
 struct xport_handle;
 
+/* What a transport can do (xport_ops.caps). */
+#define XPORT_CAP_CONCURRENT 0x1u /* devices may be driven from several threads at once */
+
 struct xport_ops {
 	const char *name;	/* "in-process", "libusb", "usbip" */
+	/* XPORT_CAP_*. None of today's transports is XPORT_CAP_CONCURRENT: the
+	 * in-process one shares one virtual clock between its boards, the
+	 * USB/IP client one connection buffer, and the libusb one has not
+	 * been run from several threads by this project. */
+	unsigned caps;
 	/* Visit every device on the bus(es). Returns the number visited. */
 	int (*enumerate)(void *ctx, xport_enum_fn cb, void *cb_ctx);
 	/* Open the device `dev` describes (as enumerate gave it). DFU_E_NODEV
