@@ -501,6 +501,26 @@ static void test_sim_spec_builds_dfu11_devices(void **st)
 	assert_has(e, "\"xfer=99999\" is not count=1-8, manifest=tolerant|wait-reset");
 }
 
+/* ---- what the user sees ---- */
+
+static void test_progress_bar_and_json_progress_reach_the_total(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+
+	assert_int_equal(run(f, "--progress", "-D", f->fw), 0);
+	assert_has(f->err, "\rwrite  [##############################]     5000/5000 bytes ");
+	assert_has(f->err, "KiB/s");
+	assert_int_equal(run(f, "--json", "-D", f->fw), 0);
+	assert_has(f->out, "\"phase\":\"write\",\"done\":1024,\"total\":5000}");
+	assert_has(f->out, "\"phase\":\"write\",\"done\":5000,\"total\":5000}");
+	assert_lacks(f->err, "[###");
+	/* --quiet: nothing but errors */
+	assert_int_equal(run(f, "--quiet", "--progress", "-D", f->fw), 0);
+	assert_string_equal(f->err, "");
+	fx_free(f);
+}
+
 /* ---- several devices ---- */
 
 static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
@@ -573,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_detach_only_leaves_the_memory_alone),
 		cmocka_unit_test(test_stm32_application_with_a_runtime_interface_is_detached_and_flashed),
 		cmocka_unit_test(test_sim_spec_builds_dfu11_devices),
+		cmocka_unit_test(test_progress_bar_and_json_progress_reach_the_total),
 		cmocka_unit_test(test_all_flashes_every_device_and_prints_a_result_table),
 		cmocka_unit_test(test_identical_serials_are_all_listed_by_path),
 	};
