@@ -117,35 +117,16 @@ static int board_control(struct xport_inproc *t, size_t i, const struct dfu_setu
 	}
 }
 
-static int get_descriptor(struct xport_inproc *t, size_t i, uint8_t type, uint8_t index,
-			  uint16_t langid, uint8_t *buf, uint16_t len)
-{
-	struct dfu_setup s = {
-		.bmRequestType = 0x80,
-		.bRequest = USB_REQ_GET_DESCRIPTOR,
-		.wValue = (uint16_t)(type << 8 | index),
-		.wIndex = langid,
-		.wLength = len,
-	};
-	return board_control(t, i, &s, NULL, buf);
-}
+struct ep0_ctx {
+	struct xport_inproc *t;
+	size_t i;
+};
 
-static void read_string(struct xport_inproc *t, size_t i, uint16_t langid, uint8_t index)
+static int enumerate_ep0(void *ctx, const struct dfu_setup *s, const uint8_t *out, uint8_t *in)
 {
-	struct xport_dev_info *d = &t->slot[i].info;
-	uint8_t buf[USB_STRING_MAX_BYTES];
-	char text[XPORT_STRING_MAX];
-	int n;
+	struct ep0_ctx *c = ctx;
 
-	if (index == 0 || xport_dev_string(d, index))
-		return;
-	n = get_descriptor(t, i, USB_DT_STRING, index, langid, buf, sizeof(buf));
-	if (n < 2)
-		return; /* a host skips a string it cannot read */
-	n = usb_string_desc_decode(buf, (size_t)n, text, sizeof(text));
-	if (n < 0 && n != DFU_E_NOSPACE)
-		return; /* a too-long string is kept cut, anything else dropped */
-	xport_dev_add_string(d, index, text);
+	return board_control(c->t, c->i, s, out, in);
 }
 
 /* What the host's USB stack does when a device appears on a port. */
@@ -153,70 +134,19 @@ static int enumerate_board(struct xport_inproc *t, size_t i)
 {
 	struct xport_inproc_slot *sl = &t->slot[i];
 	struct xport_dev_info *d = &sl->info;
-	struct usb_device_desc dd;
-	struct usb_config_desc cd;
-	struct usb_config_iter it;
-	struct usb_alt_info alt;
-	uint8_t buf[USB_STRING_MAX_BYTES];
-	uint16_t langs[4];
-	uint16_t langid = USB_LANGID_EN_US;
-	uint16_t total;
+	struct ep0_ctx c = { t, i };
 	int n;
 
 	memset(sl, 0, sizeof(*sl));
-	n = get_descriptor(t, i, USB_DT_DEVICE, 0, 0, d->device_desc, USB_DT_DEVICE_SIZE);
+	n = xport_describe(d, enumerate_ep0, &c, &sl->config_value, NULL);
 	if (n < 0)
 		return n;
-	if (usb_device_desc_decode(d->device_desc, (size_t)n, &dd) < 0)
-		return DFU_E_PROTOCOL;
-	n = get_descriptor(t, i, USB_DT_CONFIG, 0, 0, d->config, USB_DT_CONFIG_SIZE);
-	if (n < 0)
-		return n;
-	if (usb_config_desc_decode(d->config, (size_t)n, &cd) < 0)
-		return DFU_E_PROTOCOL;
-	total = cd.wTotalLength < XPORT_CONFIG_MAX ? cd.wTotalLength : XPORT_CONFIG_MAX;
-	n = get_descriptor(t, i, USB_DT_CONFIG, 0, 0, d->config, total);
-	if (n < 0)
-		return n;
-	d->config_len = (size_t)n;
-
-	/* The host configures the device before anyone can use it. */
-	{
-		struct dfu_setup s = {
-			.bmRequestType = 0x00,
-			.bRequest = USB_REQ_SET_CONFIGURATION,
-			.wValue = cd.bConfigurationValue,
-		};
-		n = board_control(t, i, &s, NULL, NULL);
-		if (n < 0)
-			return n;
-		sl->config_value = cd.bConfigurationValue;
-	}
-
-	n = get_descriptor(t, i, USB_DT_STRING, 0, 0, buf, sizeof(buf));
-	if (n > 0 && usb_langid_desc_decode(buf, (size_t)n, langs, 4) > 0)
-		langid = langs[0];
-	read_string(t, i, langid, dd.iManufacturer);
-	read_string(t, i, langid, dd.iProduct);
-	read_string(t, i, langid, dd.iSerialNumber);
-	read_string(t, i, langid, cd.iConfiguration);
-	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) == 0)
-		for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &alt) == 1; guard++)
-			read_string(t, i, langid, alt.intf.iInterface);
-
-	d->vid = dd.idVendor;
-	d->pid = dd.idProduct;
-	d->bcd_device = dd.bcdDevice;
 	xport_inproc_board_path(i, d->path, sizeof(d->path));
 	/* Linux hands out addresses 1..127 in turn (usb_device address). */
 	if (t->next_devnum == 0 || t->next_devnum > 127)
 		t->next_devnum = 1;
 	d->devnum = t->next_devnum++;
 	d->enum_id = dev_generation(t, i);
-	{
-		const char *sn = xport_dev_string(d, dd.iSerialNumber);
-		snprintf(d->serial, sizeof(d->serial), "%s", sn ? sn : "");
-	}
 	d->ref = i;
 	sl->generation = dev_generation(t, i);
 	sl->valid = true;

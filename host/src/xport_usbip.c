@@ -713,90 +713,34 @@ static int get_desc(struct xport_usbip *t, struct xport_handle *s, uint8_t type,
 	return urb_control(t, s, &su, NULL, buf, DESC_TIMEOUT_MS);
 }
 
-static void read_string(struct xport_usbip *t, struct xport_handle *s, uint16_t langid,
-			uint8_t index)
-{
-	struct xport_dev_info *d = &s->info;
-	uint8_t buf[USB_STRING_MAX_BYTES];
-	char text[XPORT_STRING_MAX];
-	int n;
+struct ep0_ctx {
+	struct xport_usbip *t;
+	struct xport_handle *s;
+};
 
-	if (index == 0 || xport_dev_string(d, index) || s->fd < 0)
-		return;
-	n = get_desc(t, s, USB_DT_STRING, index, langid, buf, sizeof(buf));
-	if (n < 2)
-		return; /* xport.h: a string that cannot be read is left out */
-	n = usb_string_desc_decode(buf, (size_t)n, text, sizeof(text));
-	if (n < 0 && n != DFU_E_NOSPACE)
-		return;
-	xport_dev_add_string(d, index, text);
+static int describe_ep0(void *ctx, const struct dfu_setup *su, const uint8_t *out, uint8_t *in)
+{
+	struct ep0_ctx *c = ctx;
+
+	if (c->s->fd < 0)
+		return DFU_E_NODEV; /* it left while we read it */
+	return urb_control(c->t, c->s, su, out, in, DESC_TIMEOUT_MS);
 }
 
-/* What vhci and the hub driver ask at attach (spec §B4), minus the
- * GET_DESCRIPTOR(DEVICE, 64) that dfu-sim takes for a port reset. */
 static int describe(struct xport_usbip *t, struct xport_handle *s)
 {
 	struct xport_dev_info *d = &s->info;
-	struct usb_device_desc dd;
-	struct usb_config_desc cd;
-	struct usb_config_iter it;
-	struct usb_alt_info alt;
-	uint8_t buf[USB_STRING_MAX_BYTES];
-	uint16_t langs[4];
-	uint16_t langid = USB_LANGID_EN_US;
-	uint16_t total;
-	int n;
+	struct ep0_ctx c = { t, s };
+	struct dfu_diag dg = { 0 };
+	int rc = xport_describe(d, describe_ep0, &c, &s->config_value, &dg);
 
-	n = get_desc(t, s, USB_DT_DEVICE, 0, 0, d->device_desc, USB_DT_DEVICE_SIZE);
-	if (n < 0)
-		return n;
-	if (usb_device_desc_decode(d->device_desc, (size_t)n, &dd) < 0) {
-		set_err(t, "%s: its device descriptor (%d bytes) is malformed", s->busid, n);
-		return DFU_E_PROTOCOL;
-	}
-	n = get_desc(t, s, USB_DT_CONFIG, 0, 0, d->config, USB_DT_CONFIG_SIZE);
-	if (n < 0)
-		return n;
-	if (usb_config_desc_decode(d->config, (size_t)n, &cd) < 0) {
-		set_err(t, "%s: its configuration descriptor (%d bytes) is malformed", s->busid, n);
-		return DFU_E_PROTOCOL;
-	}
-	total = cd.wTotalLength < XPORT_CONFIG_MAX ? cd.wTotalLength : XPORT_CONFIG_MAX;
-	n = get_desc(t, s, USB_DT_CONFIG, 0, 0, d->config, total);
-	if (n < 0)
-		return n;
-	d->config_len = (size_t)n;
-	{
-		struct dfu_setup su = {
-			.bmRequestType = 0x00,
-			.bRequest = USB_REQ_SET_CONFIGURATION,
-			.wValue = cd.bConfigurationValue,
-		};
-		n = urb_control(t, s, &su, NULL, NULL, DESC_TIMEOUT_MS);
-		if (n < 0)
-			return n;
-		s->config_value = cd.bConfigurationValue;
-	}
-	n = get_desc(t, s, USB_DT_STRING, 0, 0, buf, sizeof(buf));
-	if (n > 0 && usb_langid_desc_decode(buf, (size_t)n, langs, 4) > 0)
-		langid = langs[0];
-	read_string(t, s, langid, dd.iManufacturer);
-	read_string(t, s, langid, dd.iProduct);
-	read_string(t, s, langid, dd.iSerialNumber);
-	read_string(t, s, langid, cd.iConfiguration);
-	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) == 0)
-		for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &alt) == 1; guard++)
-			read_string(t, s, langid, alt.intf.iInterface);
+	if (rc == DFU_E_PROTOCOL)
+		set_err(t, "%s: %s", s->busid, dg.msg);
+	if (rc < 0)
+		return rc;
 	if (s->fd < 0)
 		return DFU_E_NODEV; /* it left while we read it */
-	d->vid = dd.idVendor;
-	d->pid = dd.idProduct;
-	d->bcd_device = dd.bcdDevice;
 	snprintf(d->path, sizeof(d->path), "%s", s->busid);
-	{
-		const char *sn = xport_dev_string(d, dd.iSerialNumber);
-		snprintf(d->serial, sizeof(d->serial), "%s", sn ? sn : "");
-	}
 	if (++t->next_enum == 0)
 		t->next_enum = 1;
 	d->enum_id = t->next_enum;

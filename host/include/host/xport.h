@@ -148,4 +148,24 @@ static inline uint64_t xport_now_us(const struct xport *x)
 /* "OK", "STALL", "NO_DEVICE", "TIMEOUT", "IO" for a control() result. */
 const char *xport_result_name(int rc);
 
+/* One control transfer on ep0 of a device a transport is enumerating;
+ * returns as xport_ops.control does. */
+typedef int (*xport_ep0_fn)(void *ctx, const struct dfu_setup *s, const uint8_t *out,
+			    uint8_t *in);
+
+/*
+ * What a host's USB stack does when a device appears, for transports that
+ * see only control transfers (USB/IP, in-process): the device descriptor,
+ * the configuration (its header, then all of it up to XPORT_CONFIG_MAX),
+ * SET_CONFIGURATION, the language list and every string the descriptors
+ * name (iManufacturer, iProduct, iSerialNumber, iConfiguration, each
+ * iInterface). Fills d's descriptors, ids, strings and serial; the caller
+ * sets path, devnum, enum_id and ref. *config_value gets the configuration
+ * set. 0 or a negative dfu_err: a failed transfer's own, or DFU_E_PROTOCOL
+ * with `diag` naming the malformed descriptor. A string that cannot be
+ * read is left out, as a host does.
+ */
+int xport_describe(struct xport_dev_info *d, xport_ep0_fn ep0, void *ctx, uint8_t *config_value,
+		   struct dfu_diag *diag);
+
 #endif
