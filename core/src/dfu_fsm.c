@@ -152,10 +152,18 @@ static enum dfu_action rule(const struct dfu_fsm_config *cfg, enum dfu_state st,
 			return DFU_ACT_ACK;
 		}
 		break;
-	case DFU_STATE_DNBUSY:
 	case DFU_STATE_MANIFEST:
+		/* A.2.8: "not all devices will be able to respond to DFU_GETSTATUS"
+		 * here, so some do; one that does reports dfuMANIFEST and how long
+		 * is left. A stall would drop it into dfuERROR in the middle of a
+		 * manifestation that goes on regardless (a host that gave up and
+		 * came back early could then never see it finish). */
+		if (req == DFU_GETSTATUS)
+			return DFU_ACT_STATUS;
+		break;
+	case DFU_STATE_DNBUSY:
 	case DFU_STATE_MANIFEST_WAIT_RESET:
-		break; /* the host must wait bwPollTimeout (A.2.5, A.2.8) */
+		break; /* the host must wait bwPollTimeout (A.2.5) */
 	}
 stall:
 	*next = stall_target(st);
@@ -243,8 +251,11 @@ enum dfu_action dfu_fsm_request(struct dfu_fsm *m, const struct dfu_setup *s, ui
 			m->status = DFU_STATUS_ERR_STALLEDPKT;
 		m->state = next == BIT(DFU_STATE_APP_IDLE) ? DFU_STATE_APP_IDLE : DFU_STATE_ERROR;
 		break;
-	case DFU_ACT_IGNORE:
 	case DFU_ACT_STATUS:
+		if (m->state == DFU_STATE_MANIFEST) /* still busy: what is left to wait */
+			m->poll_ms = dfu_poll_ms(m->busy_until_us - now_us);
+		break;
+	case DFU_ACT_IGNORE:
 	case DFU_ACT_STATE:
 	case DFU_ACT_UPLOAD: /* state settles in dfu_fsm_upload_done() */
 		break;

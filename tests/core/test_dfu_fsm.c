@@ -124,7 +124,7 @@ static const struct row dfuse_table[] = {
 	{S(MANIFEST_SYNC), R(ABORT), 0, A(STALL), S(ERROR)},
 	{S(MANIFEST_SYNC), R(DNLOAD), 16, A(STALL), S(ERROR)},
 	/* A.2.8 dfuMANIFEST */
-	{S(MANIFEST), R(GETSTATUS), 6, A(STALL), S(ERROR)},
+	{S(MANIFEST), R(GETSTATUS), 6, A(STATUS), S(MANIFEST)}, /* still busy: says so */
 	{S(MANIFEST), R(GETSTATE), 1, A(STALL), S(ERROR)},
 	/* A.2.9 dfuMANIFEST-WAIT-RESET: nothing answers */
 	{S(MANIFEST_WAIT_RESET), R(GETSTATUS), 6, A(IGNORE), S(MANIFEST_WAIT_RESET)},
@@ -336,6 +336,31 @@ static void test_leave_on_non_tolerant_device_ends_in_wait_reset(void **state)
 	assert_int_equal(m.state, DFU_STATE_MANIFEST_WAIT_RESET);
 	assert_int_equal(dfu_fsm_usb_reset(&m, 3 * MS), DFU_RESET_RUN_APP);
 	assert_int_equal(m.state, DFU_STATE_APP_IDLE);
+}
+
+/* A.2.8: a device that can answer GETSTATUS while manifesting says so and
+ * how long is left, and finishes as if it had not been asked. */
+static void test_getstatus_during_manifestation_reports_the_time_left(void **state)
+{
+	struct dfu_fsm m;
+	struct dfu_step step;
+	struct dfu_status_reply r;
+	struct dfu_setup gs = req(DFU_GETSTATUS, 0, 6), dn0 = req(DFU_DNLOAD, 3, 0);
+	(void)state;
+
+	dfu_fsm_init(&m, &tolerant_cfg, DFU_STATE_DNLOAD_IDLE);
+	dfu_fsm_request(&m, &dn0, 0, &step);
+	assert_int_equal(dfu_fsm_request(&m, &gs, 0, &step), DFU_ACT_MANIFEST);
+	dfu_fsm_op_done(&m, DFU_STATUS_OK, 10 * MS, 10, 0);
+	assert_int_equal(dfu_fsm_request(&m, &gs, 3 * MS + 1, &step), DFU_ACT_STATUS);
+	dfu_fsm_status(&m, &r);
+	assert_int_equal(r.bState, DFU_STATE_MANIFEST);
+	assert_int_equal(r.bStatus, DFU_STATUS_OK);
+	assert_int_equal(r.bwPollTimeout, 7);
+	assert_int_equal(dfu_fsm_request(&m, &gs, 10 * MS, &step), DFU_ACT_STATUS);
+	dfu_fsm_status(&m, &r);
+	assert_int_equal(r.bState, DFU_STATE_IDLE);
+	assert_int_equal(r.bStatus, DFU_STATUS_OK);
 }
 
 static void test_tolerant_manifestation_returns_to_idle(void **state)
@@ -690,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_polling_before_the_timeout_stalls_into_error),
 		cmocka_unit_test(test_plain_instant_block_goes_straight_to_dnload_idle),
 		cmocka_unit_test(test_leave_on_non_tolerant_device_ends_in_wait_reset),
+		cmocka_unit_test(test_getstatus_during_manifestation_reports_the_time_left),
 		cmocka_unit_test(test_tolerant_manifestation_returns_to_idle),
 		cmocka_unit_test(test_short_upload_frame_ends_the_upload),
 		cmocka_unit_test(test_detach_then_reset_within_timeout_enters_dfu_mode),

@@ -521,6 +521,52 @@ static void test_progress_bar_and_json_progress_reach_the_total(void **st)
 	fx_free(f);
 }
 
+/* A host that sends the last (empty) block, sees dfuMANIFEST and gives up:
+ * the device goes on manifesting. The next session comes back before it is
+ * done; its GETSTATUS must be answered (dfuMANIFEST, with the time left),
+ * not stalled into dfuERROR half-way through a manifestation. */
+static int visit_first(void *ctx, const struct xport_dev_info *d)
+{
+	*(struct xport_dev_info *)ctx = *d;
+	return 1;
+}
+
+static void test_session_after_an_abandoned_manifestation_waits_for_it_to_finish(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	struct xport_dev_info dev;
+	struct xport_handle *h = NULL;
+	struct dfu_setup dn = dfu_setup_make(DFU_DNLOAD, 0, 0, 1024);
+	struct dfu_setup gs = dfu_setup_make(DFU_GETSTATUS, 0, 0, DFU_STATUS_SIZE);
+	struct dfu_setup end = dfu_setup_make(DFU_DNLOAD, 1, 0, 0);
+	uint8_t status[DFU_STATUS_SIZE], back[4096];
+	(void)st;
+
+	assert_int_equal(xport_enumerate(&f->x, visit_first, &dev), 1);
+	assert_int_equal(xport_open(&f->x, &dev, &h), 0);
+	assert_int_equal(xport_control(&f->x, h, &dn, f->img, NULL, 1000), 1024);
+	assert_int_equal(xport_control(&f->x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
+	assert_int_equal(status[4], DFU_STATE_DNBUSY);
+	xport_sleep_ms(&f->x, dfu_get_le24(status + 1));
+	assert_int_equal(xport_control(&f->x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
+	assert_int_equal(status[4], DFU_STATE_DNLOAD_IDLE);
+	assert_int_equal(xport_control(&f->x, h, &end, NULL, NULL, 1000), 0);
+	assert_int_equal(xport_control(&f->x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
+	assert_int_equal(status[4], DFU_STATE_MANIFEST);
+	assert_true(dfu_get_le24(status + 1) >= 2); /* the host walks away without waiting */
+	xport_close(&f->x, h);
+	assert_int_equal(dfu_fsm_state(&f->d[0].fsm), DFU_STATE_MANIFEST);
+
+	/* the next session, at once: it waits the manifestation out, then reads */
+	assert_int_equal(run(f, "-U", f->up), 0);
+	assert_int_equal(read_file(f->up, back, sizeof(back)), 1024);
+	assert_memory_equal(back, f->img, 1024);
+	assert_lacks(f->err, "stalled");
+	assert_int_equal(f->d[0].manifestations, 1);
+	assert_int_equal(dfu_fsm_state(&f->d[0].fsm), DFU_STATE_IDLE);
+	fx_free(f);
+}
+
 /* ---- several devices ---- */
 
 static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
@@ -594,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_stm32_application_with_a_runtime_interface_is_detached_and_flashed),
 		cmocka_unit_test(test_sim_spec_builds_dfu11_devices),
 		cmocka_unit_test(test_progress_bar_and_json_progress_reach_the_total),
+		cmocka_unit_test(test_session_after_an_abandoned_manifestation_waits_for_it_to_finish),
 		cmocka_unit_test(test_all_flashes_every_device_and_prints_a_result_table),
 		cmocka_unit_test(test_identical_serials_are_all_listed_by_path),
 	};
