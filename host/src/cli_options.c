@@ -20,7 +20,7 @@ enum opt_id {
 	O_PATH, O_CFG, O_INTF, O_ALT, O_SERIAL, O_XFER, O_UPLOAD, O_UPSIZE, O_DOWNLOAD,
 	O_RESET, O_WAIT, O_DFUSE, O_RELOAD_OB, O_FIX_EMPTY, O_SHOW_OB, O_SET_OB, O_RDP2,
 	O_NO_VERIFY, O_POLL, O_JSON, O_ALL, O_PROGRESS, O_QUIET, O_RETURN_TIMEOUT,
-	O_TRANSCRIPT, O_XPORT,
+	O_TRANSCRIPT, O_JOBS, O_XPORT,
 };
 
 struct opt_def {
@@ -63,6 +63,7 @@ static const struct opt_def defs[] = {
 	{ 0, "poll", true, O_POLL },
 	{ 0, "json", false, O_JSON },
 	{ 0, "all", false, O_ALL },
+	{ 0, "jobs", true, O_JOBS },
 	{ 0, "progress", false, O_PROGRESS },
 	{ 0, "quiet", false, O_QUIET },
 	{ 0, "return-timeout", true, O_RETURN_TIMEOUT },
@@ -372,6 +373,13 @@ static int apply(struct cli_opts *o, const struct opt_def *d, const char *name, 
 		break;
 	case O_JSON: o->json = true; break;
 	case O_ALL: o->all = true; break;
+	case O_JOBS:
+		rc = num_arg(name, v, CLI_ALL_MAX, 10, &n, "a number of devices", msg, cap);
+		if (rc == 0 && n == 0)
+			rc = usage_err(msg, cap, "%s 0: at least one device at a time (without --jobs, "
+						 "every device at once)", name);
+		o->jobs = (unsigned)n;
+		break;
 	case O_PROGRESS: o->progress = true; break;
 	case O_QUIET: o->quiet = true; break;
 	case O_RETURN_TIMEOUT:
@@ -509,6 +517,13 @@ next:;
 	if (o->s.given && o->s.have_length && !o->upload)
 		return usage_err(msg, cap, "-s: the length %u is an upload length; it needs -U FILE",
 				 o->s.length);
+	if (o->all && o->upload)
+		return usage_err(msg, cap, "--all with -U %s would read every device into that one "
+					   "file; upload one device at a time (-p PATH or -S SERIAL)",
+				 o->upload);
+	if (o->jobs && !o->all)
+		return usage_err(msg, cap, "--jobs %u without --all: it limits how many devices --all "
+					   "flashes at once", o->jobs);
 	if (o->list || o->detach)
 		return 0;
 	if (!o->download && !o->upload && !o->s.given && !o->reload_ob && !o->show_options &&
@@ -557,6 +572,7 @@ void cli_usage(FILE *f)
 		"  --poll honour|clamp=MS          bwPollTimeout policy (default honour)\n"
 		"  --json                          one JSON object per event on stdout\n"
 		"  --all                           every matching device, with a result table\n"
+		"  --jobs N                        with --all: at most N devices at once (default: all)\n"
 		"  --progress / --quiet            force the progress bar on / all chatter off\n"
 		"  --return-timeout MS             how long to wait for the device to come back\n"
 		"  --transcript FILE               write every control transfer to FILE\n");

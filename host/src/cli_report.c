@@ -70,18 +70,26 @@ void cli_json_escape(const char *s, char *out, size_t cap)
 
 void cli_json_event(struct cli_report *r, const char *event, const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
+	int n;
 
 	if (!r->json)
 		return;
-	fprintf(r->out, "{\"event\":\"%s\"", event);
-	if (fmt && *fmt) {
-		fputc(',', r->out);
+	/* The whole object in one buffer, then one write: with --all several
+	 * processes' objects stay one per line. */
+	n = snprintf(line, sizeof(line), "{\"event\":\"%s\"%s%s", event, r->json_dev ? "," : "",
+		     r->json_dev ? r->json_dev : "");
+	if (fmt && *fmt && n > 0 && (size_t)n < sizeof(line) - 1) {
+		line[n++] = ',';
 		va_start(ap, fmt);
-		vfprintf(r->out, fmt, ap);
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
-	fputs("}\n", r->out);
+	if (n < 0 || (size_t)n > sizeof(line) - 3)
+		return; /* cannot happen with the fields dfu-flash sends */
+	memcpy(line + n, "}\n", 2);
+	fwrite(line, 1, (size_t)n + 2, r->out);
 	fflush(r->out);
 }
 
@@ -161,8 +169,11 @@ void cli_transcript(void *ctx, const struct dfu_xfer_record *rec)
 	if (!r->transcript && r->verbose < 2)
 		return;
 	cli_transcript_line(rec, line, sizeof(line));
-	if (r->transcript)
-		fprintf(r->transcript, "%s\n", line);
+	if (r->transcript) {
+		fprintf(r->transcript, "%s%s\n", r->tag ? r->tag : "", line);
+		if (r->tag)
+			fflush(r->transcript); /* several processes share the file: whole lines */
+	}
 	if (r->verbose >= 2 && !r->quiet)
 		fprintf(r->err, "dfu-flash: #%u %s\n", rec->seq, line);
 }

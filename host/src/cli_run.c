@@ -29,7 +29,7 @@
 extern char **environ;
 
 #define FILE_MAX (64u * 1024 * 1024)
-#define MAX_ALL 16
+#define MAX_ALL CLI_ALL_MAX
 
 struct job {
 	const struct cli_opts *o;
@@ -586,9 +586,13 @@ static int run_one(struct job *j, const struct dfu_match *m)
 	{
 		char esc[XPORT_STRING_MAX * 2];
 		cli_json_escape(s->dev.serial, esc, sizeof(esc));
-		cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"serial\":\"%s\","
-			       "\"path\":\"%s\",\"alt\":%u", s->dev.vid, s->dev.pid, esc, s->dev.path,
-			       s->alt);
+		if (j->rep.json_dev) /* --all put the path and serial in already */
+			cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"alt\":%u",
+				       s->dev.vid, s->dev.pid, s->alt);
+		else
+			cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"serial\":\"%s\","
+				       "\"path\":\"%s\",\"alt\":%u", s->dev.vid, s->dev.pid, esc,
+				       s->dev.path, s->alt);
 	}
 	if (o->detach) {
 		/* Already in DFU mode: dfu-util sends a plain DETACH and only warns. */
@@ -740,20 +744,96 @@ static int all_visit(void *ctx, const struct xport_dev_info *d)
 	return 0;
 }
 
-static int run_all(struct job *j, const struct dfu_match *base)
+/* In a device's own process (cli_all.c): a transport of its own, from the
+ * same command-line choice, and the device picked by path and serial. */
+struct all_job {
+	struct job *j;
+	const struct dfu_match *base;
+	const struct cli_xport_kind *kind;
+	const struct cli_all_dev *devs;
+};
+
+static int all_child(void *ctx, size_t i, struct cli_report *rep, char *result, size_t cap)
 {
+	struct all_job *a = ctx;
+	struct job *j = a->j;
+	struct cli_xport_inst inst = { 0 };
+	struct dfu_match m = *a->base;
+	char msg[512];
+	int ex;
+
+	j->rep = *rep;
+	if (a->kind->open(j->o->xport_arg, &inst, msg, sizeof(msg)) < 0) {
+		cli_error(&j->rep, "%s", msg);
+		snprintf(result, cap, "failed: the transport did not open");
+		return CLI_EXIT_IOERR;
+	}
+	if (a->kind->only)
+		a->kind->only(&inst, a->devs[i].path);
+	j->x = &inst.x;
+	j->rep.x = j->x;
+	m.path = a->devs[i].path;
+	m.devnum = 0;
+	m.serial = a->devs[i].serial;
+	j->result[0] = '\0';
+	ex = run_one(j, &m);
+	snprintf(result, cap, "%.79s", j->result);
+	a->kind->close(&inst);
+	return ex;
+}
+
+/* One after the other in this process (the in-process transport, or one
+ * the caller owns): every device gets the same job. */
+static void run_serially(struct job *j, const struct dfu_match *base,
+			 const struct cli_all_dev *devs, size_t n, struct cli_all_row *rows)
+{
+	struct cli_report keep = j->rep;
+
+	for (size_t i = 0; i < n; i++) {
+		struct dfu_match m = *base;
+		char json_dev[XPORT_PATH_MAX * 6 + XPORT_STRING_MAX * 6 + 32];
+		char esc[sizeof(j->result) * 2];
+
+		cli_all_json_dev(&devs[i], json_dev, sizeof(json_dev));
+		j->rep.json_dev = json_dev;
+		m.path = devs[i].path;
+		m.devnum = 0;
+		m.serial = NULL;
+		j->result[0] = '\0';
+		rows[i].t0_us = xport_now_us(j->x);
+		cli_json_event(&j->rep, "start", "\"t_us\":%llu", (unsigned long long)rows[i].t0_us);
+		rows[i].ex = run_one(j, &m);
+		rows[i].t1_us = xport_now_us(j->x);
+		snprintf(rows[i].result, sizeof(rows[i].result), "%.79s", j->result);
+		cli_json_escape(j->result, esc, sizeof(esc));
+		cli_json_event(&j->rep, "end", "\"t_us\":%llu,\"exit\":%d,\"result\":\"%s\"",
+			       (unsigned long long)rows[i].t1_us, rows[i].ex, esc);
+		j->rep = keep;
+	}
+}
+
+/* Every matching DFU-mode device; the table; the worst exit code. With a
+ * transport another process can open, one process per device, in parallel
+ * (--jobs caps how many at once); the parent's own transport is closed
+ * first so a USB/IP device or a libusb handle is free for its child. */
+static int run_all(struct job *j, const struct dfu_match *base, const struct cli_xport_kind **kind,
+		   struct cli_xport_inst *inst)
+{
+	const struct cli_opts *o = j->o;
 	struct all_ctx a = { .m = base };
+	struct cli_all_dev *devs;
+	struct cli_all_row *rows;
+	bool parallel = *kind && (*kind)->per_process;
+	const char *name = j->x->ops->name;
+	FILE *table = j->rep.json ? j->rep.err : j->rep.out;
 	int worst = 0, failed = 0;
-	struct row {
-		char serial[40], path[XPORT_PATH_MAX], result[80];
-		double ms;
-		int ex;
-	} *rows;
 
 	a.devs = calloc(MAX_ALL, sizeof(*a.devs));
+	devs = calloc(MAX_ALL, sizeof(*devs));
 	rows = calloc(MAX_ALL, sizeof(*rows));
-	if (!a.devs || !rows) {
+	if (!a.devs || !devs || !rows) {
 		free(a.devs);
+		free(devs);
 		free(rows);
 		return CLI_EXIT_SOFTWARE;
 	}
@@ -761,39 +841,60 @@ static int run_all(struct job *j, const struct dfu_match *base)
 	if (a.n == 0) {
 		cli_error(&j->rep, "--all: no DFU-mode device matches; -l lists what is visible");
 		free(a.devs);
+		free(devs);
 		free(rows);
 		return CLI_EXIT_IOERR;
 	}
-	/* One after the other unless the transport says it may be driven
-	 * from several threads (XPORT_CAP_CONCURRENT, which none claims yet):
-	 * every device gets the same job, and one that re-enumerates keeps
-	 * its path. */
 	for (size_t i = 0; i < a.n; i++) {
-		struct dfu_match m = *base;
-		uint64_t t0 = xport_now_us(j->x);
-		m.path = a.devs[i].path;
-		m.devnum = 0;
-		m.serial = NULL;
-		j->result[0] = '\0';
-		rows[i].ex = run_one(j, &m);
-		rows[i].ms = (double)(xport_now_us(j->x) - t0) / 1e3;
-		snprintf(rows[i].serial, sizeof(rows[i].serial), "%.39s",
-			 a.devs[i].serial[0] ? a.devs[i].serial : "(none)");
-		snprintf(rows[i].path, sizeof(rows[i].path), "%s", a.devs[i].path);
-		snprintf(rows[i].result, sizeof(rows[i].result), "%.79s", j->result);
-		if (rows[i].ex)
-			failed++;
-		if (rows[i].ex > worst || (worst == CLI_EXIT_NOT_RUNNING && rows[i].ex))
-			worst = rows[i].ex;
+		snprintf(devs[i].path, sizeof(devs[i].path), "%s", a.devs[i].path);
+		snprintf(devs[i].serial, sizeof(devs[i].serial), "%s", a.devs[i].serial);
 	}
-	fprintf(j->rep.json ? j->rep.err : j->rep.out, "%-14s %-10s %-4s %-44s %10s\n", "serial",
-		"path", "exit", "result", "time");
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(j->rep.json ? j->rep.err : j->rep.out, "%-14s %-10s %-4d %-44s %8.0f ms\n",
-			rows[i].serial, rows[i].path, rows[i].ex, rows[i].result, rows[i].ms);
-	cli_say(&j->rep, "%zu devices, %d not ok; flashed one after another (the %s transport "
-		"is not safe to drive from several threads)", a.n, failed, j->x->ops->name);
+	/* A stable order whatever order the bus listed them in. */
+	for (size_t i = 1; i < a.n; i++)
+		for (size_t k = i; k > 0 && strcmp(devs[k - 1].path, devs[k].path) > 0; k--) {
+			struct cli_all_dev t = devs[k];
+			devs[k] = devs[k - 1];
+			devs[k - 1] = t;
+		}
+	if (parallel) {
+		struct all_job aj = { .j = j, .base = base, .kind = *kind, .devs = devs };
+		(*kind)->close(inst);
+		j->x = NULL;
+		j->rep.x = NULL;
+		if (cli_all_fork(&j->rep, devs, a.n, o->jobs, CLI_ALL_LIMIT_S, all_child, &aj,
+				 rows) < 0) {
+			cli_error(&j->rep, "--all: out of memory");
+			worst = CLI_EXIT_SOFTWARE;
+		}
+		*kind = NULL; /* closed: the caller must not close it again */
+	} else {
+		run_serially(j, base, devs, a.n, rows);
+	}
+	fprintf(table, "%-14s %-10s %-4s %-44s %10s\n", "serial", "path", "exit", "result", "time");
+	for (size_t i = 0; i < a.n; i++) {
+		struct cli_all_row *r = &rows[i];
+		fprintf(table, "%-14s %-10s %-4d %-44s %8.0f ms\n",
+			devs[i].serial[0] ? devs[i].serial : "(none)", devs[i].path, r->ex,
+			r->result, (double)(r->t1_us - r->t0_us) / 1e3);
+		if (r->ex)
+			failed++;
+		if (r->ex > worst || (worst == CLI_EXIT_NOT_RUNNING && r->ex))
+			worst = r->ex;
+	}
+	fflush(table);
+	if (parallel && (o->jobs == 0 || o->jobs >= a.n))
+		cli_say(&j->rep, "%zu devices, %d not ok; all at once, one process each", a.n,
+			failed);
+	else if (parallel)
+		cli_say(&j->rep, "%zu devices, %d not ok; %u at a time (--jobs), one process each",
+			a.n, failed, o->jobs);
+	else
+		cli_say(&j->rep, "%zu devices, %d not ok; flashed one after another (the %s "
+			"transport lives in this process, so it cannot be given one process per "
+			"device)", a.n, failed, name);
+	set_result(j, "%zu devices, %d not ok", a.n, failed);
 	free(a.devs);
+	free(devs);
 	free(rows);
 	return worst;
 }
@@ -931,7 +1032,7 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 		}
 	}
 	if (o->all)
-		ex = run_all(j, &m);
+		ex = run_all(j, &m, &kind, &inst);
 	else
 		ex = run_one(j, &m);
 	if (o->json) {

@@ -285,6 +285,11 @@ int cli_usbip_open(const char *arg, struct cli_xport_inst *out, char *msg, size_
 	return 0;
 }
 
+static void usbip_only_x(struct cli_xport_inst *inst, const char *path)
+{
+	xport_usbip_only(inst->state, path);
+}
+
 static void usbip_close_x(struct cli_xport_inst *inst)
 {
 	xport_usbip_free(inst->state);
@@ -293,16 +298,16 @@ static void usbip_close_x(struct cli_xport_inst *inst)
 
 const struct cli_xport_kind cli_xports[] = {
 	{ NULL, NULL, NULL, "libusb-1.0: real boards (the default)", libusb_open_x,
-	  libusb_close_x },
+	  libusb_close_x, NULL, true },
 	{ "--sim", "DFU_FLASH_SIM", "SPEC",
 	  "emulated boards in this process: CHIP[,count=N][,boot0=0|1][,timing=instant]"
 	  "[,app=runtime][,serial=shared] (e.g. stm32l412xb), or dfu11[,count=N]"
 	  "[,manifest=tolerant|wait-reset][,will-detach=0|1][,xfer=N][,mps0=N][,upload=0|1]"
 	  "[,app=runtime]: a generic DFU 1.1 device",
-	  cli_sim_open, sim_close_x },
+	  cli_sim_open, sim_close_x, NULL, false },
 	{ "--usbip", "DFU_FLASH_USBIP", "HOST[:PORT]",
 	  "a USB/IP server (dfu-sim, usbipd) over TCP from userspace, no kernel module; "
 	  "PORT defaults to 3240; -p matches the busid (1-2)",
-	  cli_usbip_open, usbip_close_x },
+	  cli_usbip_open, usbip_close_x, usbip_only_x, true },
 };
 const size_t cli_nxports = sizeof(cli_xports) / sizeof(cli_xports[0]);

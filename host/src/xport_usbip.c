@@ -57,6 +57,7 @@ struct xport_usbip {
 	unsigned mgmt_ms;
 	uint32_t seq;
 	uint32_t next_enum;
+	char only[USBIP_BUSID_SIZE];	/* "" : every busid */
 	char err[320];
 	struct xport_handle slot[MAX_SLOTS];
 	struct listed listed[MAX_LISTED];
@@ -788,8 +789,11 @@ static int ui_enumerate(void *ctx, xport_enum_fn cb, void *cb_ctx)
 	}
 	for (size_t k = 0; k < n; k++) {
 		const char *busid = t->listed[k].dev.busid;
-		struct xport_handle *s = find_slot(t, busid, false);
+		struct xport_handle *s;
 
+		if (t->only[0] && strcmp(t->only, busid) != 0)
+			continue;
+		s = find_slot(t, busid, false);
 		if (!s) {
 			struct xport_handle *h = find_slot(t, busid, true);
 			if (h && slot_alive(h)) {
@@ -954,6 +958,11 @@ void xport_usbip_free(struct xport_usbip *t)
 struct xport xport_usbip(struct xport_usbip *t)
 {
 	return (struct xport){ .ops = &usbip_ops, .ctx = t };
+}
+
+void xport_usbip_only(struct xport_usbip *t, const char *busid)
+{
+	snprintf(t->only, sizeof(t->only), "%s", busid ? busid : "");
 }
 
 int xport_usbip_probe(struct xport_usbip *t)

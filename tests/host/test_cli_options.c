@@ -285,6 +285,27 @@ static void test_dfu_flash_options_parse(void **st)
 	assert_true(o.fix_empty_check);
 }
 
+static void test_jobs_limits_all_and_all_refuses_one_upload_file_for_many_devices(void **st)
+{
+	struct cli_opts o;
+	(void)st;
+	assert_int_equal(parse(&o, "--all", "--jobs", "2", "-D", "fw.bin", NULL), 0);
+	assert_true(o.all);
+	assert_int_equal(o.jobs, 2);
+	assert_int_equal(parse(&o, "--all", "-D", "fw.bin", NULL), 0);
+	assert_int_equal(o.jobs, 0);
+	assert_int_equal(parse(&o, "--all", "--jobs", "0", "-D", "fw.bin", NULL), CLI_EXIT_USAGE);
+	assert_string_equal(msg, "--jobs 0: at least one device at a time (without --jobs, every "
+				 "device at once)");
+	assert_int_equal(parse(&o, "--all", "--jobs", "17", "-D", "fw.bin", NULL), CLI_EXIT_USAGE);
+	assert_int_equal(parse(&o, "--jobs", "2", "-D", "fw.bin", NULL), CLI_EXIT_USAGE);
+	assert_string_equal(msg, "--jobs 2 without --all: it limits how many devices --all "
+				 "flashes at once");
+	assert_int_equal(parse(&o, "--all", "-U", "up.bin", NULL), CLI_EXIT_USAGE);
+	assert_string_equal(msg, "--all with -U up.bin would read every device into that one "
+				 "file; upload one device at a time (-p PATH or -S SERIAL)");
+}
+
 static void test_the_transport_can_come_from_the_environment(void **st)
 {
 	static const char *const env[] = { "HOME=/root", "DFU_FLASH_SIM=stm32l412xb,count=2",
@@ -344,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_device_forms_follow_dfu_util),
 		cmocka_unit_test(test_serial_forms_follow_dfu_util),
 		cmocka_unit_test(test_dfu_flash_options_parse),
+		cmocka_unit_test(test_jobs_limits_all_and_all_refuses_one_upload_file_for_many_devices),
 		cmocka_unit_test(test_the_transport_can_come_from_the_environment),
 		cmocka_unit_test(test_bad_command_lines_are_usage_errors_with_a_reason),
 	};

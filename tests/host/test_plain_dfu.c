@@ -583,7 +583,8 @@ static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
 	assert_has(f->out, "DFU11-0000     1-1        0    ok ");
 	assert_has(f->out, "DFU11-0001     1-2        0    ok ");
 	assert_has(f->err, "dfu-flash: 2 devices, 0 not ok; flashed one after another (the "
-			   "in-process transport is not safe to drive from several threads)\n");
+			   "in-process transport lives in this process, so it cannot be given one "
+			   "process per device)\n");
 	assert_memory_equal(f->d[0].mem, f->img, IMG);
 	assert_memory_equal(f->d[1].mem, f->img, IMG);
 	/* one failing device makes the exit code the worst */
@@ -592,6 +593,12 @@ static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
 	assert_has(f->err, "DFU11-0000     1-1        0    ok ");
 	assert_has(f->err, "DFU11-0001     1-2        74   failed: ");
 	assert_has(f->err, "2 devices, 1 not ok");
+	/* every JSON object names its device */
+	assert_has(f->out, "{\"event\":\"start\",\"path\":\"1-2\",\"serial\":\"DFU11-0001\",");
+	assert_has(f->out, "{\"event\":\"end\",\"path\":\"1-2\",\"serial\":\"DFU11-0001\",");
+	assert_has(f->out, "{\"event\":\"device\",\"path\":\"1-1\",\"serial\":\"DFU11-0000\","
+			   "\"vid\":4617,\"pid\":1,\"alt\":0}");
+	assert_has(f->out, "{\"event\":\"result\",\"exit\":74,\"result\":\"2 devices, 1 not ok\"}");
 	fx_free(f);
 }
 

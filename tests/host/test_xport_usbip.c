@@ -41,10 +41,9 @@ static void make_image(uint8_t *img)
 		dfu_put_le32(img + 4 * v, 0x08000101u + (v > 1 ? 0x40u : 0u));
 }
 
-static struct fx *fx_new(const char *count)
+static struct fx *fx_new_args(const char *const *args)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--count", count, NULL };
 	FILE *w;
 
 	assert_non_null(f);
@@ -60,6 +59,12 @@ static struct fx *fx_new(const char *count)
 	assert_int_equal(fwrite(f->image, 1, IMAGE_SIZE, w), IMAGE_SIZE);
 	fclose(w);
 	return f;
+}
+
+static struct fx *fx_new(const char *count)
+{
+	const char *args[] = { "--count", count, NULL };
+	return fx_new_args(args);
 }
 
 static void fx_free(struct fx *f)
@@ -250,6 +255,115 @@ static void test_transport_enum_id_changes_only_when_the_device_reenumerates(voi
 	xport_usbip_free(t);
 	free(d1);
 	free(d2);
+	fx_free(f);
+}
+
+/* ---- --all: one process per device ---- */
+
+/* The "t_us" of the JSON event `ev` for device `path` (0: none). */
+static unsigned long long event_t(const char *out, const char *ev, const char *path)
+{
+	char key[96];
+	const char *p;
+
+	snprintf(key, sizeof(key), "{\"event\":\"%s\",\"path\":\"%s\",", ev, path);
+	p = strstr(out, key);
+	if (!p || !(p = strstr(p, "\"t_us\":")))
+		return 0;
+	return strtoull(p + 7, NULL, 10);
+}
+
+/* Every line of --json output is one whole object. */
+static void assert_json_lines(const char *out)
+{
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_true(p[0] == '{' && nl[-1] == '}');
+		assert_null(memchr(p + 1, '{', (size_t)(nl - p - 1)));
+		p = nl + 1;
+	}
+}
+
+static void assert_image_on(struct fx *f, const char *busid)
+{
+	uint8_t back[IMAGE_SIZE];
+	FILE *r;
+
+	unlink(f->up);
+	assert_int_equal(run(f, "--usbip", f->addr, "-p", busid, "-a", "0", "-s",
+			     "0x08000000:16384", "-U", f->up), 0);
+	r = fopen(f->up, "rb");
+	assert_non_null(r);
+	assert_int_equal(fread(back, 1, sizeof(back), r), IMAGE_SIZE);
+	fclose(r);
+	assert_memory_equal(back, f->image, IMAGE_SIZE);
+}
+
+static void test_all_over_usbip_flashes_three_devices_at_once(void **st)
+{
+	const char *args[] = { "--count", "3", "--timing", "datasheet", "--realtime", NULL };
+	struct fx *f = fx_new_args(args);
+	const char *bus[3] = { "1-1", "1-2", "1-3" };
+	unsigned long long t0[3], t1[3], last_start = 0, first_end = ~0ull;
+	(void)st;
+
+	assert_int_equal(run(f, "--usbip", f->addr, "--all", "--json", "-a", "0", "-s",
+			     "0x08000000", "-D", f->fw), 0);
+	assert_json_lines(f->out);
+	for (int i = 0; i < 3; i++) {
+		t0[i] = event_t(f->out, "start", bus[i]);
+		t1[i] = event_t(f->out, "end", bus[i]);
+		assert_true(t0[i] > 0 && t1[i] > t0[i]);
+		if (t0[i] > last_start)
+			last_start = t0[i];
+		if (t1[i] < first_end)
+			first_end = t1[i];
+	}
+	/* every device started before any finished: they ran at the same time */
+	assert_true(last_start < first_end);
+	assert_int_equal(count_of(f->out, "\"event\":\"written\""), 3);
+	assert_non_null(strstr(f->out, "{\"event\":\"result\",\"exit\":0,\"result\":\"3 devices, "
+				       "0 not ok\"}"));
+	/* the table, in path order, and the human lines, each naming its device */
+	assert_non_null(strstr(f->err, "206732653138   1-1        0    ok "));
+	assert_non_null(strstr(f->err, "206732663138   1-2        0    ok "));
+	assert_non_null(strstr(f->err, "206732673138   1-3        0    ok "));
+	assert_true(strstr(f->err, " 1-1 ") < strstr(f->err, " 1-2 ") &&
+		    strstr(f->err, " 1-2 ") < strstr(f->err, " 1-3 "));
+	assert_non_null(strstr(f->err, "[1-2 206732663138] dfu-flash: wrote 16384 bytes at "
+				       "0x08000000, verified by read-back\n"));
+	assert_non_null(strstr(f->err, "dfu-flash: 3 devices, 0 not ok; all at once, one "
+				       "process each\n"));
+	for (int i = 0; i < 3; i++)
+		assert_image_on(f, bus[i]);
+
+	/* --jobs 1: one after the other, still one process each */
+	assert_int_equal(run(f, "--usbip", f->addr, "--all", "--jobs", "1", "--json", "-a", "0",
+			     "-s", "0x08000000", "-D", f->fw), 0);
+	assert_true(event_t(f->out, "start", "1-2") >= event_t(f->out, "end", "1-1"));
+	assert_true(event_t(f->out, "start", "1-3") >= event_t(f->out, "end", "1-2"));
+	assert_non_null(strstr(f->err, "3 devices, 0 not ok; 1 at a time (--jobs), one process "
+				       "each"));
+	fx_free(f);
+}
+
+static void test_all_over_usbip_one_protected_device_fails_and_the_others_are_flashed(void **st)
+{
+	struct fx *f = fx_new("3");
+	(void)st;
+
+	/* RDP level 1 on the middle chip: its ROM refuses to write flash */
+	assert_int_equal(run(f, "--usbip", f->addr, "-p", "1-2", "--set-option", "RDP=1"), 0);
+	assert_int_equal(run(f, "--usbip", f->addr, "--all", "-a", "0", "-s", "0x08000000",
+			     "-D", f->fw), CLI_EXIT_IOERR);
+	assert_non_null(strstr(f->out, "206732653138   1-1        0    ok "));
+	assert_non_null(strstr(f->out, "206732663138   1-2        74   failed: "));
+	assert_non_null(strstr(f->out, "206732673138   1-3        0    ok "));
+	assert_non_null(strstr(f->err, "[1-2 206732663138] dfu-flash: "));
+	assert_non_null(strstr(f->err, "3 devices, 1 not ok; all at once"));
+	assert_image_on(f, "1-1");
+	assert_image_on(f, "1-3");
 	fx_free(f);
 }
 
@@ -485,6 +599,8 @@ int main(void)
 		cmocka_unit_test(test_transport_enum_id_changes_only_when_the_device_reenumerates),
 		cmocka_unit_test(test_usbip_address_forms_parse_with_the_default_port),
 		cmocka_unit_test(test_unreachable_server_is_named_with_what_to_do),
+		cmocka_unit_test(test_all_over_usbip_flashes_three_devices_at_once),
+		cmocka_unit_test(test_all_over_usbip_one_protected_device_fails_and_the_others_are_flashed),
 		cmocka_unit_test(test_server_with_another_usbip_version_is_refused_cleanly),
 		cmocka_unit_test(test_server_listing_four_billion_devices_is_refused),
 		cmocka_unit_test(test_silent_server_times_out_instead_of_hanging),

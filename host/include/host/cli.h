@@ -41,6 +41,7 @@ enum cli_exit {
 #define CLI_ID_ANY (-1)
 #define CLI_ID_NONE 0x10000	/* "-" in -d: matches nothing */
 #define CLI_MAX_SET_OPTIONS 16
+#define CLI_ALL_MAX 16		/* devices --all takes on */
 
 /* dfu-util -s ADDRESS:force:leave:unprotect:mass-erase:will-reset:LENGTH */
 struct cli_dfuse_spec {
@@ -78,6 +79,7 @@ struct cli_opts {
 	const char *set_option[CLI_MAX_SET_OPTIONS];
 	size_t nset_options;
 	bool no_verify, json, all, progress, quiet;
+	unsigned jobs;				/* --jobs N with --all, 0: every device at once */
 	enum cli_poll_policy poll;
 	uint32_t poll_clamp_ms;
 	int xport;				/* index in the transport table, -1: default */
@@ -113,6 +115,13 @@ struct cli_xport_kind {
 	const char *help;
 	int (*open)(const char *arg, struct cli_xport_inst *out, char *msg, size_t cap);
 	void (*close)(struct cli_xport_inst *inst);
+	/* Limit the opened transport to the device at `path` (--all's process
+	 * for that device leaves its siblings alone), or NULL: nothing to do. */
+	void (*only)(struct cli_xport_inst *inst, const char *path);
+	/* Another process can open it afresh and reach the same devices (libusb,
+	 * USB/IP): --all then runs one process per device, in parallel. The
+	 * in-process boards live in this process's memory: --all stays serial. */
+	bool per_process;
 };
 extern const struct cli_xport_kind cli_xports[];
 extern const size_t cli_nxports;
@@ -129,7 +138,8 @@ struct cli_report {
 	FILE *out, *err;
 	bool json, bar, quiet;
 	int verbose;
-	const char *dev_label;		/* "serial at path" of the device being worked on */
+	const char *tag;		/* --all: "[PATH SERIAL] " before transcript lines */
+	const char *json_dev;		/* --all: "\"path\":...,\"serial\":..." in every JSON object */
 	uint64_t phase_t0_us, last_draw_us;
 	const struct xport *x;
 	FILE *transcript;		/* --transcript FILE: one line per control transfer */
@@ -147,6 +157,36 @@ void cli_progress(void *ctx, enum dfu_phase phase, size_t done, size_t total);
 /* One line per control transfer: "OUT 21 01 0000 0000 0005 [41 00 00 00 08]". */
 void cli_transcript_line(const struct dfu_xfer_record *rec, char *out, size_t cap);
 void cli_transcript(void *ctx, const struct dfu_xfer_record *rec);
+
+/* ---- --all, one process per device (cli_all.c) ---- */
+
+#define CLI_ALL_RESULT_MAX 80
+#define CLI_ALL_LIMIT_S 1800	/* a device's process that gives no result by then is killed */
+
+struct cli_all_dev {
+	char path[XPORT_PATH_MAX];
+	char serial[XPORT_STRING_MAX];
+};
+struct cli_all_row {
+	int ex;
+	char result[CLI_ALL_RESULT_MAX];
+	uint64_t t0_us, t1_us;		/* cli_all_now_us() */
+};
+/* The job on device `i`, run in its own process; `rep` writes to pipes the
+ * parent relays. Returns the exit code, the result line in `result`. */
+typedef int (*cli_all_job_fn)(void *ctx, size_t i, struct cli_report *rep, char *result,
+			      size_t cap);
+/* Fork one process per device, at most `jobs` at once (0: all), relay their
+ * output to rep's streams (human lines prefixed "[PATH SERIAL] "), kill one
+ * that has no result after limit_s, and fill rows[0..n) in devs' order.
+ * n <= CLI_ALL_MAX. 0, or DFU_E_NOMEM. */
+int cli_all_fork(const struct cli_report *rep, const struct cli_all_dev *devs, size_t n,
+		 unsigned jobs, unsigned limit_s, cli_all_job_fn fn, void *ctx,
+		 struct cli_all_row *rows);
+/* CLOCK_MONOTONIC in microseconds: the same clock in every process. */
+uint64_t cli_all_now_us(void);
+/* "\"path\":\"1-2\",\"serial\":\"...\"" for rep.json_dev. */
+void cli_all_json_dev(const struct cli_all_dev *d, char *out, size_t cap);
 
 /* ---- -l ---- */
 /* Print dfu-util's "Found DFU: ..." lines for every DFU interface; returns

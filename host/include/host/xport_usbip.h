@@ -57,6 +57,11 @@ int xport_usbip_probe(struct xport_usbip *t);
 /* The last failure in words ("" when none): what, where, and what to do. */
 const char *xport_usbip_last_error(const struct xport_usbip *t);
 
+/* From now on enumerate() imports and reports only `busid` (NULL: every
+ * busid again). A process of dfu-flash --all works on one device and must
+ * not hold imports of its siblings, which their own processes need. */
+void xport_usbip_only(struct xport_usbip *t, const char *busid);
+
 /* Limits for the management phase (connect, list, import); default 5000 ms. */
 void xport_usbip_set_mgmt_timeout(struct xport_usbip *t, unsigned ms);
 

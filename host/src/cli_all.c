@@ -1,0 +1,322 @@
+/*
+ * cli_all.c - --all on a transport a process can open afresh (libusb,
+ * --usbip): one child process per device, the parent only relays.
+ *
+ * Nothing in a transport or in the session engine is shared between
+ * devices that way, so nothing needs to be thread-safe. Each child gets
+ * three pipes: its stdout and stderr, which the parent copies line by line
+ * to its own streams (human lines prefixed "[PATH SERIAL] ", JSON lines
+ * whole, since the child puts the device into every object), and one
+ * result record, "EXIT T0_US T1_US RESULT\n" (CLOCK_MONOTONIC, the same
+ * clock in every process). Because only the parent writes to the real
+ * streams, and only whole lines, children's output never interleaves
+ * within a line. A child that gives no result within the limit is killed
+ * and counted as failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/cli.h"
+
+#define LINE_MAX_RELAY 4096
+#define REC_MAX 256
+
+enum { P_OUT, P_ERR, P_REC, P_N };
+
+struct child {
+	pid_t pid;
+	int fd[P_N];
+	char buf[P_N][LINE_MAX_RELAY];
+	size_t len[P_N];
+	char prefix[XPORT_PATH_MAX + XPORT_STRING_MAX + 4];
+	uint64_t deadline_us;
+	bool killed;
+};
+
+uint64_t cli_all_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void cli_all_json_dev(const struct cli_all_dev *d, char *out, size_t cap)
+{
+	char path[XPORT_PATH_MAX * 6], serial[XPORT_STRING_MAX * 6];
+
+	cli_json_escape(d->path, path, sizeof(path));
+	cli_json_escape(d->serial, serial, sizeof(serial));
+	snprintf(out, cap, "\"path\":\"%s\",\"serial\":\"%s\"", path, serial);
+}
+
+/* ---- the child ---- */
+
+static bool put_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static void child_main(const struct cli_report *parent, const struct cli_all_dev *d, size_t i,
+		       int fd[P_N], cli_all_job_fn fn, void *ctx)
+{
+	struct cli_report rep = *parent;
+	char json_dev[XPORT_PATH_MAX * 6 + XPORT_STRING_MAX * 6 + 32], tag[sizeof(json_dev)];
+	char result[CLI_ALL_RESULT_MAX] = "", rec[REC_MAX], esc[CLI_ALL_RESULT_MAX * 2];
+	uint64_t t0, t1;
+	int ex, n;
+
+	rep.out = fdopen(fd[P_OUT], "w");
+	rep.err = fdopen(fd[P_ERR], "w");
+	if (!rep.out || !rep.err)
+		_exit(CLI_EXIT_SOFTWARE);
+	rep.bar = false; /* several bars on one terminal would only garble each other */
+	cli_all_json_dev(d, json_dev, sizeof(json_dev));
+	rep.json_dev = json_dev;
+	snprintf(tag, sizeof(tag), "[%s %s] ", d->path, d->serial[0] ? d->serial : "(none)");
+	rep.tag = tag;
+	t0 = cli_all_now_us();
+	cli_json_event(&rep, "start", "\"t_us\":%llu", (unsigned long long)t0);
+	ex = fn(ctx, i, &rep, result, sizeof(result));
+	t1 = cli_all_now_us();
+	cli_json_escape(result, esc, sizeof(esc));
+	cli_json_event(&rep, "end", "\"t_us\":%llu,\"exit\":%d,\"result\":\"%s\"",
+		       (unsigned long long)t1, ex, esc);
+	fclose(rep.out);
+	fclose(rep.err);
+	for (char *p = result; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	n = snprintf(rec, sizeof(rec), "%d %llu %llu %s\n", ex, (unsigned long long)t0,
+		     (unsigned long long)t1, result);
+	if (n > 0)
+		put_all(fd[P_REC], rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
+	close(fd[P_REC]);
+	/* _exit: the parent's atexit handlers and stdio buffers are not ours. */
+	_exit(0);
+}
+
+/* ---- the parent ---- */
+
+static void emit(const struct child *c, FILE *dst, bool prefix, const char *p, size_t n)
+{
+	if (n && p[n - 1] == '\r')
+		n--;
+	/* One buffer, one flush: the line reaches the stream whole. */
+	fprintf(dst, "%s%.*s\n", prefix ? c->prefix : "", (int)n, p);
+	fflush(dst);
+}
+
+/* Copy the complete lines in c->buf[which] out; at EOF, the rest too. */
+static void relay(struct child *c, int which, const struct cli_report *rep, bool eof)
+{
+	FILE *dst = which == P_OUT ? rep->out : rep->err;
+	bool prefix = which == P_ERR || !rep->json;
+	char *b = c->buf[which];
+	size_t start = 0;
+
+	for (size_t k = 0; k < c->len[which]; k++)
+		if (b[k] == '\n') {
+			emit(c, dst, prefix, b + start, k - start);
+			start = k + 1;
+		}
+	if (start == 0 && c->len[which] == sizeof(c->buf[which])) {
+		/* a line longer than the buffer: out in pieces */
+		emit(c, dst, prefix, b, c->len[which]);
+		start = c->len[which];
+	}
+	if (eof && start < c->len[which]) {
+		emit(c, dst, prefix, b + start, c->len[which] - start);
+		start = c->len[which];
+	}
+	memmove(b, b + start, c->len[which] - start);
+	c->len[which] -= start;
+}
+
+static void parse_record(struct child *c, int status, unsigned limit_s, struct cli_all_row *row)
+{
+	unsigned long long t0 = 0, t1 = 0;
+	int ex = 0, used = 0;
+
+	c->buf[P_REC][c->len[P_REC] < REC_MAX ? c->len[P_REC] : REC_MAX - 1] = '\0';
+	if (!c->killed && c->len[P_REC] &&
+	    sscanf(c->buf[P_REC], "%d %llu %llu %n", &ex, &t0, &t1, &used) == 3 && used > 0) {
+		char *nl = strchr(c->buf[P_REC] + used, '\n');
+		if (nl)
+			*nl = '\0';
+		row->ex = ex;
+		row->t0_us = t0;
+		row->t1_us = t1;
+		snprintf(row->result, sizeof(row->result), "%s", c->buf[P_REC] + used);
+		return;
+	}
+	row->t1_us = cli_all_now_us();
+	if (c->killed) {
+		row->ex = CLI_EXIT_IOERR;
+		snprintf(row->result, sizeof(row->result), "failed: no result after %u s; its "
+			 "process was stopped", limit_s);
+	} else {
+		row->ex = CLI_EXIT_SOFTWARE;
+		if (WIFSIGNALED(status))
+			snprintf(row->result, sizeof(row->result), "failed: its process died (signal "
+				 "%d) without a result", WTERMSIG(status));
+		else
+			snprintf(row->result, sizeof(row->result), "failed: its process ended (status "
+				 "%d) without a result", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+}
+
+static int spawn(struct child *c, const struct cli_report *rep, const struct cli_all_dev *d,
+		 size_t i, cli_all_job_fn fn, void *ctx, unsigned limit_s, struct cli_all_row *row)
+{
+	int p[P_N][2];
+
+	memset(c, 0, sizeof(*c));
+	for (int k = 0; k < P_N; k++)
+		c->fd[k] = -1;
+	for (int k = 0; k < P_N; k++)
+		if (pipe2(p[k], O_CLOEXEC) < 0) {
+			while (k-- > 0) {
+				close(p[k][0]);
+				close(p[k][1]);
+			}
+			return DFU_E_IO;
+		}
+	snprintf(c->prefix, sizeof(c->prefix), "[%s %s] ", d->path,
+		 d->serial[0] ? d->serial : "(none)");
+	fflush(rep->out);
+	fflush(rep->err);
+	if (rep->transcript)
+		fflush(rep->transcript);
+	row->t0_us = cli_all_now_us();
+	c->pid = fork();
+	if (c->pid == 0) {
+		int fd[P_N];
+		for (int k = 0; k < P_N; k++) {
+			close(p[k][0]);
+			fd[k] = p[k][1];
+		}
+		child_main(rep, d, i, fd, fn, ctx);
+	}
+	for (int k = 0; k < P_N; k++) {
+		close(p[k][1]);
+		if (c->pid < 0)
+			close(p[k][0]);
+		else
+			c->fd[k] = p[k][0];
+	}
+	if (c->pid < 0)
+		return DFU_E_IO;
+	c->deadline_us = row->t0_us + (uint64_t)limit_s * 1000000u;
+	return 0;
+}
+
+int cli_all_fork(const struct cli_report *rep, const struct cli_all_dev *devs, size_t n,
+		 unsigned jobs, unsigned limit_s, cli_all_job_fn fn, void *ctx,
+		 struct cli_all_row *rows)
+{
+	struct child *kids = calloc(n ? n : 1, sizeof(*kids));
+	size_t next = 0, running = 0, done = 0;
+
+	if (!kids)
+		return DFU_E_NOMEM;
+	if (jobs == 0 || jobs > n)
+		jobs = (unsigned)n;
+	while (done < n) {
+		struct pollfd pf[CLI_ALL_MAX * P_N];
+		size_t who[CLI_ALL_MAX * P_N];
+		int which[CLI_ALL_MAX * P_N];
+		size_t np = 0;
+		uint64_t now, wait_us = 1000000u;
+
+		while (running < jobs && next < n) {
+			if (spawn(&kids[next], rep, &devs[next], next, fn, ctx, limit_s,
+				  &rows[next]) < 0) {
+				rows[next].ex = CLI_EXIT_SOFTWARE;
+				rows[next].t1_us = rows[next].t0_us;
+				snprintf(rows[next].result, sizeof(rows[next].result),
+					 "failed: cannot start a process for it: %s", strerror(errno));
+				kids[next].pid = 0;
+				done++;
+			} else {
+				running++;
+			}
+			next++;
+		}
+		now = cli_all_now_us();
+		for (size_t k = 0; k < next; k++) {
+			struct child *c = &kids[k];
+			if (c->pid <= 0)
+				continue;
+			if (!c->killed && now >= c->deadline_us) {
+				kill(c->pid, SIGKILL); /* its pipes close: EOF below */
+				c->killed = true;
+			} else if (!c->killed && c->deadline_us - now < wait_us) {
+				wait_us = c->deadline_us - now;
+			}
+			for (int f = 0; f < P_N; f++)
+				if (c->fd[f] >= 0 && np < CLI_ALL_MAX * P_N) {
+					pf[np] = (struct pollfd){ .fd = c->fd[f], .events = POLLIN };
+					who[np] = k;
+					which[np] = f;
+					np++;
+				}
+		}
+		if (np && poll(pf, (nfds_t)np, (int)(wait_us / 1000u) + 1) < 0)
+			continue; /* EINTR; the deadlines still bound the wait */
+		for (size_t q = 0; q < np; q++) {
+			struct child *c = &kids[who[q]];
+			int f = which[q];
+			ssize_t got;
+			if (!(pf[q].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(c->fd[f], c->buf[f] + c->len[f], sizeof(c->buf[f]) - c->len[f]);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got > 0) {
+				c->len[f] += (size_t)got;
+				if (f != P_REC)
+					relay(c, f, rep, false);
+				else if (c->len[f] == sizeof(c->buf[f]))
+					c->len[f] = REC_MAX; /* a record is one short line: ignore the rest */
+				continue;
+			}
+			close(c->fd[f]);
+			c->fd[f] = -1;
+			if (f != P_REC)
+				relay(c, f, rep, true);
+		}
+		/* A child whose three pipes are closed has exited (or been killed). */
+		for (size_t k = 0; k < next; k++) {
+			struct child *c = &kids[k];
+			int status = 0;
+			if (c->pid <= 0 || c->fd[P_OUT] >= 0 || c->fd[P_ERR] >= 0 || c->fd[P_REC] >= 0)
+				continue;
+			while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			parse_record(c, status, limit_s, &rows[k]);
+			c->pid = 0;
+			running--;
+			done++;
+		}
+	}
+	free(kids);
+	return 0;
+}
