@@ -60,6 +60,19 @@ void cli_all_json_dev(const struct cli_all_dev *d, char *out, size_t cap)
 
 /* ---- the child ---- */
 
+#ifdef DFULAB_COVERAGE
+void __gcov_dump(void);
+#endif
+
+/* _exit: the parent's atexit handlers and stdio buffers are not ours. */
+__attribute__((noreturn)) static void child_exit(int status)
+{
+#ifdef DFULAB_COVERAGE
+	__gcov_dump(); /* _exit skips the handler that writes the counts */
+#endif
+	_exit(status);
+}
+
 static bool put_all(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -74,8 +87,9 @@ static bool put_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-static void child_main(const struct cli_report *parent, const struct cli_all_dev *d, size_t i,
-		       int fd[P_N], cli_all_job_fn fn, void *ctx)
+__attribute__((noreturn)) static void child_main(const struct cli_report *parent,
+						 const struct cli_all_dev *d, size_t i,
+						 int fd[P_N], cli_all_job_fn fn, void *ctx)
 {
 	struct cli_report rep = *parent;
 	char json_dev[XPORT_PATH_MAX * 6 + XPORT_STRING_MAX * 6 + 32], tag[sizeof(json_dev)];
@@ -86,7 +100,7 @@ static void child_main(const struct cli_report *parent, const struct cli_all_dev
 	rep.out = fdopen(fd[P_OUT], "w");
 	rep.err = fdopen(fd[P_ERR], "w");
 	if (!rep.out || !rep.err)
-		_exit(CLI_EXIT_SOFTWARE);
+		child_exit(CLI_EXIT_SOFTWARE);
 	rep.bar = false; /* several bars on one terminal would only garble each other */
 	cli_all_json_dev(d, json_dev, sizeof(json_dev));
 	rep.json_dev = json_dev;
@@ -109,8 +123,7 @@ static void child_main(const struct cli_report *parent, const struct cli_all_dev
 	if (n > 0)
 		put_all(fd[P_REC], rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
 	close(fd[P_REC]);
-	/* _exit: the parent's atexit handlers and stdio buffers are not ours. */
-	_exit(0);
+	child_exit(0);
 }
 
 /* ---- the parent ---- */
