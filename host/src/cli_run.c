@@ -41,6 +41,7 @@ struct job {
 	bool dfuse_file;
 	size_t fw_len;			/* without the suffix */
 	int upload_fd;
+	bool reset_itself;		/* a will-reset download ended with the device's reset */
 	char result[DFU_SESSION_ERR_MAX + 80];	/* last outcome, for --all and --json */
 };
 
@@ -412,6 +413,7 @@ static int run_dfuse(struct job *j, struct dfu_session *s, bool *left, struct df
 			.verify = !o->no_verify && readable(s, o->s.address),
 			.leave = o->s.leave,
 			.await_return = true,
+			.will_reset = o->s.will_reset,
 		};
 		if (!o->s.have_address) {
 			cli_error(&j->rep, "-D %s is a raw image and %04x:%04x is a DfuSe device: give "
@@ -427,6 +429,17 @@ static int run_dfuse(struct job *j, struct dfu_session *s, bool *left, struct df
 		rc = dfu_session_dfuse_flash(s, &job, r);
 		if (rc < 0)
 			return engine_fail(j, s, rc);
+		if (s->gone && !o->s.leave) {
+			cli_say(&j->rep, "wrote %zu bytes at 0x%08X; the device reset itself as "
+				"announced (will-reset)", j->fw_len, o->s.address);
+			cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,"
+				       "\"verified\":false,\"reset_itself\":true,\"requests\":%u",
+				       o->s.address, j->fw_len, s->stats.requests);
+			set_result(j, "ok, the device reset itself");
+			j->reset_itself = true;
+			*left = true;
+			return 0;
+		}
 		cli_say(&j->rep, "wrote %zu bytes at 0x%08X%s%s", j->fw_len, o->s.address,
 			job.verify ? ", verified by read-back" : "",
 			o->s.leave ? (s->left_silently ? "; left DFU mode (the device disconnected "
@@ -632,7 +645,8 @@ static int run_one(struct job *j, const struct dfu_match *m)
 			ex = engine_fail(j, s, rc);
 			goto out;
 		}
-		ex = diagnose(j, s, r, wrote_ob && !left && !s->wrote_boot_word);
+		ex = diagnose(j, s, r,
+			      (wrote_ob && !left && !s->wrote_boot_word) || j->reset_itself);
 	}
 out:
 	if (j->rep.transcript)

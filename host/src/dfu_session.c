@@ -676,12 +676,21 @@ int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t 
 		rc = dfu_req(s, DFU_DNLOAD, (uint16_t)block, data + off, NULL, n);
 		if (rc < 0)
 			return xfer_fail(s, rc, "DFU_DNLOAD");
-		rc = poll_done(s, RESET_NO);
+		/* will-reset (dfu-util's man page: "e.g. option bytes write"):
+		 * the ROM programs the last block, then resets with an option
+		 * load instead of answering again (AN3156 §5.1). */
+		rc = poll_done(s, (flags & DFU_DL_WILL_RESET) && off + n == len ? RESET_AFTER_BUSY
+										 : RESET_NO);
 		if (rc < 0)
 			return rc;
 		off += n;
 		block++;
 		progress(s, DFU_PHASE_WRITE, off, len);
+		if (rc == 1) {
+			xport_close(&s->x, s->h);
+			s->h = NULL;
+			s->gone = true;
+		}
 	}
 	note_boot_word(s, address, data, len);
 	return 0;
@@ -1259,9 +1268,12 @@ int dfu_session_dfuse_flash(struct dfu_session *s, const struct dfu_dfuse_job *j
 		progress(s, DFU_PHASE_ERASE, j->len, j->len); /* the image's range is erased */
 	}
 	rc = dfu_session_download(s, j->address, j->data, j->len,
-				  j->mass_erase ? DFU_DL_NO_ERASE : 0);
+				  (j->mass_erase ? DFU_DL_NO_ERASE : 0) |
+					  (j->will_reset ? DFU_DL_WILL_RESET : 0));
 	if (rc < 0)
 		return rc;
+	if (s->gone)
+		return 0; /* it reset itself as announced: nothing to read back or leave */
 	if (j->verify) {
 		rc = dfu_session_verify(s, j->address, j->data, j->len);
 		if (rc < 0)

@@ -205,6 +205,30 @@ static void test_reload_option_bytes_after_the_trap_runs_the_application(void **
 	fx_free(f);
 }
 
+/* The DFU-only remedy with dfu-util's own options (stm32l4-bootloader.md,
+ * remedies table): read the option-byte block through alt 1, write it back
+ * with will-reset. The ROM resets while busy with the block instead of
+ * answering: that is success (dfu-util 0.11 exits 0), and the option load
+ * re-samples PEMPTY, so the application runs. */
+static void test_option_bytes_written_back_with_will_reset_run_the_application(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	char ob[300];
+	(void)st;
+	snprintf(ob, sizeof(ob), "%s.ob", f->up);
+	remove(ob);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:mass-erase:force:leave", "-D", f->fw),
+			 CLI_EXIT_NOT_RUNNING);
+	assert_int_equal(run(f, "-a", "1", "-s", "0x1FFF7800:40", "-U", ob), 0);
+	assert_int_equal(run(f, "-a", "1", "-s", "0x1FFF7800:will-reset", "-D", ob), 0);
+	assert_non_null(strstr(f->err, "wrote 40 bytes at 0x1FFF7800; the device reset itself as "
+				       "announced (will-reset)"));
+	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_true(flash_holds_image(f, 0));
+	remove(ob);
+	fx_free(f);
+}
+
 static void test_fix_empty_check_ends_with_the_application_running(void **st)
 {
 	struct fx *f = fx_new(1, NULL);
@@ -481,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_sim_option_builds_its_own_boards),
 		cmocka_unit_test(test_seed_command_ends_flashed_but_not_running_with_exit_3),
 		cmocka_unit_test(test_reload_option_bytes_after_the_trap_runs_the_application),
+		cmocka_unit_test(test_option_bytes_written_back_with_will_reset_run_the_application),
 		cmocka_unit_test(test_fix_empty_check_ends_with_the_application_running),
 		cmocka_unit_test(test_json_reports_events_and_the_final_result),
 		cmocka_unit_test(test_upload_returns_exactly_what_was_written),

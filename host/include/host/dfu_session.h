@@ -174,7 +174,11 @@ int dfu_session_to_idle(struct dfu_session *s);
 int dfu_session_special(struct dfu_session *s, enum dfuse_cmd_kind kind, uint32_t address);
 
 #define DFU_DL_NO_ERASE 0x1u	/* the memory was mass-erased already */
-/* Write one element at `address` (DfuSe). */
+#define DFU_DL_WILL_RESET 0x2u	/* -s :will-reset: the device may reset itself after the
+				 * last block (an option-byte write); it is gone then */
+/* Write one element at `address` (DfuSe). With DFU_DL_WILL_RESET, a device
+ * that disconnects while busy with the last block has reset as announced:
+ * success, s->gone set and the handle closed. */
 int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t *data,
 			 size_t len, unsigned flags);
 /* Each piece an upload delivers, at offset `off` from its start. */
@@ -243,6 +247,8 @@ struct dfu_dfuse_job {
 	bool verify;
 	bool leave;
 	bool await_return;	/* after leave: wait and diagnose into the report */
+	bool will_reset;	/* the device may reset itself after the last block;
+				 * then there is nothing to verify or leave */
 };
 int dfu_session_dfuse_flash(struct dfu_session *s, const struct dfu_dfuse_job *j,
 			    struct dfu_return_report *r);
