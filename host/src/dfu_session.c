@@ -332,6 +332,25 @@ static int device_error(struct dfu_session *s, const struct dfu_status_reply *r)
 }
 
 /*
+ * A stalled request: the device may say why in its status. ST's ROM stalls
+ * an UPLOAD under read protection and then reports errVENDOR in dfuERROR
+ * (AN3156 §3), which names the cause where "stalled" alone does not.
+ */
+static int stalled_why(struct dfu_session *s, const char *what)
+{
+	char stalled[DFU_SESSION_ERR_MAX];
+	struct dfu_status_reply r;
+	int rc = xfer_fail(s, DFU_E_STALL, what);
+
+	snprintf(stalled, sizeof(stalled), "%s", s->err);
+	if (dfu_session_get_status(s, &r) == 0 && r.bState == DFU_STATE_ERROR &&
+	    r.bStatus != DFU_STATUS_OK && r.bStatus != DFU_STATUS_ERR_STALLEDPKT)
+		return device_error(s, &r);
+	snprintf(s->err, sizeof(s->err), "%s", stalled);
+	return rc;
+}
+
+/*
  * After a DNLOAD: GETSTATUS until the device has run it (DfuSe: dfuDNBUSY
  * first, then dfuDNLOAD-IDLE or dfuERROR). Returns 0 when done, 1 when the
  * device reset as `mode` allows, or a negative error.
@@ -851,6 +870,8 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 			return rc;
 		rc = dfu_req(s, DFU_UPLOAD, (uint16_t)block, NULL, s->scratch, want);
 		/* Plain DFU: block numbers run on from 0 and wrap (DFU 1.1 §6.2). */
+		if (rc == DFU_E_STALL)
+			return stalled_why(s, "DFU_UPLOAD");
 		if (rc < 0)
 			return xfer_fail(s, rc, "DFU_UPLOAD");
 		/* DFU 1.1 §6.2: a short frame ends the upload. */

@@ -282,6 +282,23 @@ static void test_upload_returns_exactly_what_was_written(void **st)
 
 /* ---- option bytes ---- */
 
+/* ST's ROM stalls an UPLOAD under RDP level 1 and reports errVENDOR
+ * (AN3156 §3): dfu-flash asks why and says "read protection", with the fix. */
+static void test_upload_under_rdp_level_1_names_read_protection(void **st)
+{
+	struct fx *f = fx_new(1, NULL);
+	(void)st;
+	remove(f->up);
+	assert_int_equal(run(f, "--set-option", "RDP=1"), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:1024", "-U", f->up), CLI_EXIT_IOERR);
+	assert_non_null(strstr(f->err, "the device reported errVENDOR"));
+	assert_non_null(strstr(f->err, "read protection (RDP level 1) is active: -s "
+				       ":unprotect:force removes it and erases the flash"));
+	/* the device was left usable: dfuERROR cleared */
+	assert_int_equal(run(f, "-a", "0", "-s", ":unprotect:force", "-D", f->fw), 0);
+	fx_free(f);
+}
+
 static void test_rdp_level_2_is_refused_without_the_loud_flag(void **st)
 {
 	struct fx *f = fx_new(1, NULL);
@@ -509,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_fix_empty_check_ends_with_the_application_running),
 		cmocka_unit_test(test_json_reports_events_and_the_final_result),
 		cmocka_unit_test(test_upload_returns_exactly_what_was_written),
+		cmocka_unit_test(test_upload_under_rdp_level_1_names_read_protection),
 		cmocka_unit_test(test_rdp_level_2_is_refused_without_the_loud_flag),
 		cmocka_unit_test(test_set_option_round_trips_through_the_chip),
 		cmocka_unit_test(test_a_dfuse_file_from_cores_builder_is_flashed_and_verified),
