@@ -16,6 +16,7 @@
 #include "dfu/bytes.h"
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
+#include "cli_harness.h"
 #include "host/xport_inproc.h"
 #include "sim/sim_board.h"
 
@@ -91,35 +92,16 @@ static void fx_free(struct fx *f)
 	free(f);
 }
 
-static void slurp(FILE *s, char *buf, size_t cap)
-{
-	size_t n;
-	rewind(s);
-	n = fread(buf, 1, cap - 1, s);
-	buf[n] = '\0';
-	fclose(s);
-}
-
 /* dfu-flash ARGS... on the fixture's boards (xp NULL: its own transport). */
 static int run_x(struct fx *f, const struct xport *xp, ...)
 {
-	char *argv[48];
-	int argc = 0, rc;
-	const char *a;
+	const struct cli_capture c = { f->out, f->err, sizeof(f->out), sizeof(f->err) };
 	va_list ap;
-	FILE *out = tmpfile(), *err = tmpfile();
+	int rc;
 
-	assert_non_null(out);
-	assert_non_null(err);
-	argv[argc++] = (char *)"dfu-flash";
 	va_start(ap, xp);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 47)
-		argv[argc++] = (char *)a;
+	rc = cli_run_args(xp, &c, NULL, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	rc = xp ? dfu_flash_run(argc, argv, out, err, xp) : dfu_flash_main(argc, argv, out, err);
-	slurp(out, f->out, sizeof(f->out));
-	slurp(err, f->err, sizeof(f->err));
 	return rc;
 }
 #define run(f, ...) run_x((f), &(f)->x, __VA_ARGS__, NULL)

@@ -21,6 +21,7 @@
 #include "dfu/bytes.h"
 #include "dfu/usb_desc.h"
 #include "host/cli.h"
+#include "cli_harness.h"
 #include "host/xport_inproc.h"
 #include "sim/dfu11_device.h"
 #include "sim/l4_profile.h"
@@ -233,34 +234,15 @@ static void fx_reset(struct fx *f)
 	unlink(f->up);
 }
 
-static void slurp(FILE *s, char *buf, size_t cap)
-{
-	size_t n;
-	rewind(s);
-	n = fread(buf, 1, cap - 1, s);
-	buf[n] = '\0';
-	fclose(s);
-}
-
 static int run_v(struct fx *f, ...)
 {
-	char *argv[40];
-	int argc = 0, rc;
-	const char *a;
+	const struct cli_capture c = { f->out, f->err, sizeof(f->out), sizeof(f->err) };
 	va_list ap;
-	FILE *out = tmpfile(), *err = tmpfile();
+	int rc;
 
-	assert_non_null(out);
-	assert_non_null(err);
-	argv[argc++] = (char *)"dfu-flash";
 	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 39)
-		argv[argc++] = (char *)a;
+	rc = cli_run_args(&f->x, &c, NULL, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	rc = dfu_flash_run(argc, argv, out, err, &f->x);
-	slurp(out, f->out, sizeof(f->out));
-	slurp(err, f->err, sizeof(f->err));
 	if (getenv("HOSTILE_DEBUG"))
 		fprintf(stderr, "=== exit %d\n%s", rc, f->err);
 	return rc;

@@ -18,6 +18,7 @@
 #include "dfu/bytes.h"
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
+#include "cli_harness.h"
 #include "host/xport_inproc.h"
 #include "sim/dfu11_device.h"
 #include "sim/l4_profile.h"
@@ -112,41 +113,21 @@ static void fx_free(struct fx *f)
 	free(f);
 }
 
-static void slurp(FILE *s, char *buf, size_t cap)
-{
-	size_t n;
-	rewind(s);
-	n = fread(buf, 1, cap - 1, s);
-	buf[n] = '\0';
-	fclose(s);
-}
-
 static int run_v(struct fx *f, ...)
 {
-	char *argv[48];
-	int argc = 0, rc;
-	const char *a;
+	const struct cli_capture c = { f->out, f->err, sizeof(f->out), sizeof(f->err) };
+	const char *lead[] = { "--transcript", f->tr, NULL };
 	va_list ap;
-	FILE *out = tmpfile(), *err = tmpfile();
 	FILE *tr;
+	int rc;
 
-	assert_non_null(out);
-	assert_non_null(err);
-	argv[argc++] = (char *)"dfu-flash";
-	argv[argc++] = (char *)"--transcript";
-	argv[argc++] = f->tr;
 	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 47)
-		argv[argc++] = (char *)a;
+	rc = cli_run_args(&f->x, &c, lead, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	rc = dfu_flash_run(argc, argv, out, err, &f->x);
-	slurp(out, f->out, sizeof(f->out));
-	slurp(err, f->err, sizeof(f->err));
 	f->trace[0] = '\0';
 	tr = fopen(f->tr, "r");
 	if (tr)
-		slurp(tr, f->trace, sizeof(f->trace));
+		cli_slurp(tr, f->trace, sizeof(f->trace));
 	return rc;
 }
 #define run(f, ...) run_v((f), __VA_ARGS__, NULL)
@@ -486,8 +467,8 @@ static void test_sim_spec_builds_dfu11_devices(void **st)
 	(void)st;
 
 	assert_int_equal(dfu_flash_main(4, argv, out, err), 0);
-	slurp(out, o, sizeof(o));
-	slurp(err, e, sizeof(e));
+	cli_slurp(out, o, sizeof(o));
+	cli_slurp(err, e, sizeof(e));
 	/* dfu-util prepends: the last device found is printed first */
 	assert_string_equal(o, "Found DFU: [1209:0001] ver=0001, devnum=2, cfg=1, intf=0, "
 			       "path=\"1-2\", alt=0, name=\"memory\", serial=\"DFU11-0001\"\n"
@@ -496,8 +477,8 @@ static void test_sim_spec_builds_dfu11_devices(void **st)
 	out = tmpfile();
 	err = tmpfile();
 	assert_int_equal(dfu_flash_main(4, bad, out, err), CLI_EXIT_USAGE);
-	slurp(out, o, sizeof(o));
-	slurp(err, e, sizeof(e));
+	cli_slurp(out, o, sizeof(o));
+	cli_slurp(err, e, sizeof(e));
 	assert_has(e, "\"xfer=99999\" is not count=1-8, manifest=tolerant|wait-reset");
 }
 

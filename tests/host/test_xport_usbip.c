@@ -12,6 +12,7 @@
 #include "../sim/usbip_client.h"
 #include "dfu/bytes.h"
 #include "host/cli.h"
+#include "cli_harness.h"
 #include "host/xport_usbip.h"
 
 #define IMAGE_SIZE (16 * 1024)
@@ -75,35 +76,16 @@ static void fx_free(struct fx *f)
 	alarm(0);
 }
 
-static void slurp(FILE *s, char *buf, size_t cap)
-{
-	size_t n;
-	rewind(s);
-	n = fread(buf, 1, cap - 1, s);
-	buf[n] = '\0';
-	fclose(s);
-}
-
 /* dfu-flash ARGS... with its own transports (so --usbip is the CLI's). */
 static int run_v(struct fx *f, ...)
 {
-	char *argv[48];
-	int argc = 0, rc;
-	const char *a;
+	const struct cli_capture c = { f->out, f->err, sizeof(f->out), sizeof(f->err) };
 	va_list ap;
-	FILE *out = tmpfile(), *err = tmpfile();
+	int rc;
 
-	assert_non_null(out);
-	assert_non_null(err);
-	argv[argc++] = (char *)"dfu-flash";
 	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 47)
-		argv[argc++] = (char *)a;
+	rc = cli_run_args(NULL, &c, NULL, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	rc = dfu_flash_main(argc, argv, out, err);
-	slurp(out, f->out, sizeof(f->out));
-	slurp(err, f->err, sizeof(f->err));
 	return rc;
 }
 #define run(f, ...) run_v((f), __VA_ARGS__, NULL)
