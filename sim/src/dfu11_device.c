@@ -86,16 +86,6 @@ static bool tick(struct sim_dfu11 *d, uint64_t now_us)
 	return false;
 }
 
-static enum usb_xfer_result reply_status(struct sim_dfu11 *d, struct usb_ctrl_xfer *x)
-{
-	struct dfu_status_reply st;
-	uint8_t buf[DFU_STATUS_SIZE];
-
-	dfu_fsm_status(&d->fsm, &st);
-	dfu_status_encode(&st, buf);
-	return usb_ctrl_reply(x, buf, sizeof(buf));
-}
-
 static enum usb_xfer_result refuse(struct sim_dfu11 *d, enum dfu_status status)
 {
 	dfu_fsm_fail(&d->fsm, status);
@@ -163,7 +153,6 @@ static enum usb_xfer_result dfu_control(void *ctx, struct usb_device *dev, struc
 	struct sim_dfu11 *d = ctx;
 	const struct dfu_setup *s = &x->setup;
 	struct dfu_step step;
-	uint8_t one;
 
 	(void)dev;
 	if (REQTYPE_TYPE(s->bmRequestType) != REQTYPE_CLASS ||
@@ -180,17 +169,16 @@ static enum usb_xfer_result dfu_control(void *ctx, struct usb_device *dev, struc
 		return store_block(d, x, &step);
 	case DFU_ACT_EXECUTE:
 		execute(d, x->now_us);
-		return reply_status(d, x);
+		return usb_ctrl_reply_dfu_status(x, &d->fsm);
 	case DFU_ACT_MANIFEST:
 		manifest(d, x->now_us);
-		return reply_status(d, x);
+		return usb_ctrl_reply_dfu_status(x, &d->fsm);
 	case DFU_ACT_UPLOAD:
 		return upload(d, x, &step);
 	case DFU_ACT_STATUS:
-		return reply_status(d, x);
+		return usb_ctrl_reply_dfu_status(x, &d->fsm);
 	case DFU_ACT_STATE:
-		one = (uint8_t)dfu_fsm_state(&d->fsm);
-		return usb_ctrl_reply(x, &one, 1);
+		return usb_ctrl_reply_dfu_state(x, &d->fsm);
 	case DFU_ACT_DETACH:
 	case DFU_ACT_STALL:
 	default:
@@ -203,7 +191,6 @@ static enum usb_xfer_result app_control(void *ctx, struct usb_device *dev, struc
 	struct sim_dfu11 *d = ctx;
 	const struct dfu_setup *s = &x->setup;
 	struct dfu_step step;
-	uint8_t one;
 
 	(void)dev;
 	if (REQTYPE_TYPE(s->bmRequestType) != REQTYPE_CLASS ||
@@ -211,10 +198,9 @@ static enum usb_xfer_result app_control(void *ctx, struct usb_device *dev, struc
 		return USB_XFER_STALL;
 	switch (dfu_fsm_request(&d->fsm, s, x->now_us, &step)) {
 	case DFU_ACT_STATUS:
-		return reply_status(d, x);
+		return usb_ctrl_reply_dfu_status(x, &d->fsm);
 	case DFU_ACT_STATE:
-		one = (uint8_t)dfu_fsm_state(&d->fsm);
-		return usb_ctrl_reply(x, &one, 1);
+		return usb_ctrl_reply_dfu_state(x, &d->fsm);
 	case DFU_ACT_DETACH:
 		d->detaches++;
 		if (d->cfg.will_detach)

@@ -96,8 +96,6 @@ static enum usb_xfer_result app_control(void *ctx, struct usb_device *dev, struc
 {
 	struct sim_app *a = ctx;
 	const struct dfu_setup *s = &x->setup;
-	struct dfu_status_reply st;
-	uint8_t buf[DFU_STATUS_SIZE];
 	struct dfu_step step;
 
 	(void)dev;
@@ -106,12 +104,9 @@ static enum usb_xfer_result app_control(void *ctx, struct usb_device *dev, struc
 		return USB_XFER_STALL;
 	switch (dfu_fsm_request(&a->fsm, s, x->now_us, &step)) {
 	case DFU_ACT_STATUS:
-		dfu_fsm_status(&a->fsm, &st);
-		dfu_status_encode(&st, buf);
-		return usb_ctrl_reply(x, buf, sizeof(buf));
+		return usb_ctrl_reply_dfu_status(x, &a->fsm);
 	case DFU_ACT_STATE:
-		buf[0] = (uint8_t)dfu_fsm_state(&a->fsm);
-		return usb_ctrl_reply(x, buf, 1);
+		return usb_ctrl_reply_dfu_state(x, &a->fsm);
 	case DFU_ACT_DETACH:
 		/* bitWillDetach: no bus reset needed, the application jumps to
 		 * the ROM bootloader right after acknowledging. */

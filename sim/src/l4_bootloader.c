@@ -348,16 +348,6 @@ static void execute(struct sim_bootloader *r, const struct dfu_step *step, uint6
 
 /* ---- requests ---- */
 
-static enum usb_xfer_result reply_status(struct sim_bootloader *r, struct usb_ctrl_xfer *x)
-{
-	struct dfu_status_reply st;
-	uint8_t buf[DFU_STATUS_SIZE];
-
-	dfu_fsm_status(&r->fsm, &st);
-	dfu_status_encode(&st, buf);
-	return usb_ctrl_reply(x, buf, sizeof(buf));
-}
-
 static enum usb_xfer_result refuse(struct sim_bootloader *r, enum dfu_status status)
 {
 	dfu_fsm_fail(&r->fsm, status);
@@ -445,7 +435,7 @@ static enum usb_xfer_result leave(struct sim_bootloader *r, struct usb_ctrl_xfer
 	rlog(r, x->now_us, "leave (address pointer 0x%08X): answering dfuMANIFEST, then the "
 			   "device disconnects",
 	     r->pointer);
-	return reply_status(r, x);
+	return usb_ctrl_reply_dfu_status(x, &r->fsm);
 }
 
 static enum usb_xfer_result rom_control(void *ctx, struct usb_device *dev,
@@ -454,7 +444,6 @@ static enum usb_xfer_result rom_control(void *ctx, struct usb_device *dev,
 	struct sim_bootloader *r = ctx;
 	const struct dfu_setup *s = &x->setup;
 	struct dfu_step step;
-	uint8_t one;
 
 	(void)dev;
 	if (REQTYPE_TYPE(s->bmRequestType) != REQTYPE_CLASS ||
@@ -483,16 +472,15 @@ static enum usb_xfer_result rom_control(void *ctx, struct usb_device *dev,
 		return store_block(r, x, &step);
 	case DFU_ACT_EXECUTE:
 		execute(r, &step, x->now_us);
-		return reply_status(r, x);
+		return usb_ctrl_reply_dfu_status(x, &r->fsm);
 	case DFU_ACT_MANIFEST:
 		return leave(r, x);
 	case DFU_ACT_UPLOAD:
 		return upload(r, x, &step);
 	case DFU_ACT_STATUS:
-		return reply_status(r, x);
+		return usb_ctrl_reply_dfu_status(x, &r->fsm);
 	case DFU_ACT_STATE:
-		one = (uint8_t)dfu_fsm_state(&r->fsm);
-		return usb_ctrl_reply(x, &one, 1);
+		return usb_ctrl_reply_dfu_state(x, &r->fsm);
 	case DFU_ACT_DETACH:
 	default:
 		return USB_XFER_STALL; /* the ROM is never in appIDLE */

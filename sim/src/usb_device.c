@@ -145,6 +145,23 @@ enum usb_xfer_result usb_ctrl_reply(struct usb_ctrl_xfer *x, const void *data, s
 	return USB_XFER_OK;
 }
 
+enum usb_xfer_result usb_ctrl_reply_dfu_status(struct usb_ctrl_xfer *x, const struct dfu_fsm *m)
+{
+	struct dfu_status_reply st;
+	uint8_t buf[DFU_STATUS_SIZE];
+
+	dfu_fsm_status(m, &st);
+	dfu_status_encode(&st, buf);
+	return usb_ctrl_reply(x, buf, sizeof(buf));
+}
+
+enum usb_xfer_result usb_ctrl_reply_dfu_state(struct usb_ctrl_xfer *x, const struct dfu_fsm *m)
+{
+	uint8_t state = (uint8_t)dfu_fsm_state(m);
+
+	return usb_ctrl_reply(x, &state, 1);
+}
+
 /* ---- standard requests ---- */
 
 /* A class-specific descriptor (type 0x20 and up, e.g. the DFU functional

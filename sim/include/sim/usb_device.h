@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfu/dfu_fsm.h"
 #include "dfu/dfu_proto.h"
 #include "dfu/usb_desc.h"
 
@@ -84,6 +85,10 @@ int usb_device_add_raw(struct usb_device *d, const uint8_t *desc, size_t len);
 /* Complete an IN transfer with `len` bytes of `data`, cut to wLength and
  * in_cap as a device does (the host asked for at most that). */
 enum usb_xfer_result usb_ctrl_reply(struct usb_ctrl_xfer *x, const void *data, size_t len);
+/* For DFU class drivers: the 6-byte DFU_GETSTATUS reply and the 1-byte
+ * DFU_GETSTATE reply of the shared state machine as it is now. */
+enum usb_xfer_result usb_ctrl_reply_dfu_status(struct usb_ctrl_xfer *x, const struct dfu_fsm *m);
+enum usb_xfer_result usb_ctrl_reply_dfu_state(struct usb_ctrl_xfer *x, const struct dfu_fsm *m);
 
 /* Reset the core to the default state (no configuration, alt 0). */
 void usb_device_bus_reset(struct usb_device *d);
