@@ -73,20 +73,6 @@ __attribute__((noreturn)) static void child_exit(int status)
 	_exit(status);
 }
 
-static bool put_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 __attribute__((noreturn)) static void child_main(const struct cli_report *parent,
 						 const struct cli_all_dev *d, size_t i,
 						 int fd[P_N], cli_all_job_fn fn, void *ctx)
@@ -121,7 +107,8 @@ __attribute__((noreturn)) static void child_main(const struct cli_report *parent
 	n = snprintf(rec, sizeof(rec), "%d %llu %llu %s\n", ex, (unsigned long long)t0,
 		     (unsigned long long)t1, result);
 	if (n > 0)
-		put_all(fd[P_REC], rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
+		cli_write_all(fd[P_REC], rec,
+			      (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
 	close(fd[P_REC]);
 	child_exit(0);
 }

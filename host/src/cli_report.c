@@ -8,9 +8,11 @@
  * redrawn at most every 100 ms of the transport's clock; with --json every
  * phase step is an object instead: {"event":"progress","phase":"write",...}.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/cli.h"
 
@@ -176,4 +178,20 @@ void cli_transcript(void *ctx, const struct dfu_xfer_record *rec)
 	}
 	if (r->verbose >= 2 && !r->quiet)
 		fprintf(r->err, "dfu-flash: #%u %s\n", rec->seq, line);
+}
+
+bool cli_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		b += w;
+		n -= (size_t)w;
+	}
+	return true;
 }

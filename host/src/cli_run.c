@@ -157,20 +157,6 @@ static int create_upload(struct job *j)
 	return 0;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* ---- matching ---- */
 
 static void make_match(const struct job *j, struct dfu_match *m)
@@ -361,7 +347,7 @@ static int dfuse_upload(struct job *j, struct dfu_session *s)
 		free(buf);
 		return engine_fail(j, s, rc);
 	}
-	if (!write_all(j->upload_fd, buf, got)) {
+	if (!cli_write_all(j->upload_fd, buf, got)) {
 		free(buf);
 		cli_error(&j->rep, "cannot write -U %s: %s", o->upload, strerror(errno));
 		return CLI_EXIT_CANTCREAT;
@@ -483,7 +469,7 @@ static void write_chunk(void *ctx, size_t off, const uint8_t *p, size_t n)
 {
 	struct fd_sink *k = ctx;
 	(void)off;
-	if (k->ok && !write_all(k->fd, p, n))
+	if (k->ok && !cli_write_all(k->fd, p, n))
 		k->ok = false;
 }
 

@@ -157,6 +157,8 @@ void cli_progress(void *ctx, enum dfu_phase phase, size_t done, size_t total);
 /* One line per control transfer: "OUT 21 01 0000 0000 0005 [41 00 00 00 08]". */
 void cli_transcript_line(const struct dfu_xfer_record *rec, char *out, size_t cap);
 void cli_transcript(void *ctx, const struct dfu_xfer_record *rec);
+/* All n bytes to fd, across short writes and EINTR; false on an error. */
+bool cli_write_all(int fd, const void *p, size_t n);
 
 /* ---- --all, one process per device (cli_all.c) ---- */
 
