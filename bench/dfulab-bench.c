@@ -278,6 +278,9 @@ static void bench_usbip(const char *fw, unsigned reps)
 	if (usbip_server_new(&s->srv, &sc, boards, 1) != 0 || usbip_server_listen(s->srv, &dg) != 0 ||
 	    pthread_create(&s->th, NULL, serve, s) != 0) {
 		printf("usbip  cannot serve on 127.0.0.1: %s\n", dg.msg);
+		usbip_server_free(s->srv);
+		sim_board_free(&s->board);
+		free(s);
 		return;
 	}
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", usbip_server_port(s->srv));
