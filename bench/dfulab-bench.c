@@ -41,6 +41,7 @@
 #include "dfu/dfu_fsm.h"
 #include "dfu/dfuse_layout.h"
 #include "host/cli.h"
+#include "lab/sim_xport.h"
 #include "sim/l4_profile.h"
 #include "sim/sim_board.h"
 #include "sim/usbip_server.h"
@@ -315,6 +316,10 @@ int main(int argc, char **argv)
 
 	if (fd < 0) {
 		perror("dfulab-bench: temporary image");
+		return 1;
+	}
+	if (lab_sim_xport_register() < 0) {
+		fprintf(stderr, "dfulab-bench: the --sim transport cannot be added\n");
 		return 1;
 	}
 	make_image(img);

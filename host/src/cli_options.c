@@ -396,7 +396,7 @@ static int set_xport(struct cli_opts *o, int k, const char *v, char *msg, size_t
 {
 	if (o->xport >= 0 && o->xport != k)
 		return usage_err(msg, cap, "%s and %s both name a transport; give only one",
-				 cli_xports[o->xport].option, cli_xports[k].option);
+				 cli_xport_at((size_t)o->xport)->option, cli_xport_at((size_t)k)->option);
 	o->xport = k;
 	o->xport_arg = v;
 	return 0;
@@ -434,13 +434,13 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, const char *const *env,
 				only_args = true;
 				continue;
 			}
-			for (size_t k = 0; k < cli_nxports; k++) {
-				const char *on = cli_xports[k].option;
+			for (size_t k = 0; k < cli_xport_count(); k++) {
+				const char *on = cli_xport_at(k)->option;
 				if (on && strlen(on) == nl + 2 && strncmp(on + 2, name, nl) == 0) {
 					v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 					if (!v)
 						return usage_err(msg, cap, "%s needs %s", on,
-								 cli_xports[k].metavar);
+								 cli_xport_at(k)->metavar);
 					rc = set_xport(o, (int)k, v, msg, cap);
 					if (rc)
 						return rc;
@@ -494,8 +494,9 @@ next:;
 	}
 
 	/* A transport from the environment, when the command line names none. */
-	for (size_t k = 0; o->xport < 0 && k < cli_nxports; k++) {
-		const char *v = cli_xports[k].env ? env_get(env, cli_xports[k].env) : NULL;
+	for (size_t k = 0; o->xport < 0 && k < cli_xport_count(); k++) {
+		const char *e = cli_xport_at(k)->env;
+		const char *v = e ? env_get(env, e) : NULL;
 		if (v && *v) {
 			o->xport = (int)k;
 			o->xport_arg = v;
@@ -576,11 +577,12 @@ void cli_usage(FILE *f)
 		"  --progress / --quiet            force the progress bar on / all chatter off\n"
 		"  --return-timeout MS             how long to wait for the device to come back\n"
 		"  --transcript FILE               write every control transfer to FILE\n");
-	for (size_t k = 0; k < cli_nxports; k++)
-		if (cli_xports[k].option)
-			fprintf(f, "  %s %-22s %s%s%s\n", cli_xports[k].option, cli_xports[k].metavar,
-				cli_xports[k].help, cli_xports[k].env ? "; env " : "",
-				cli_xports[k].env ? cli_xports[k].env : "");
+	for (size_t k = 0; k < cli_xport_count(); k++) {
+		const struct cli_xport_kind *x = cli_xport_at(k);
+		if (x->option)
+			fprintf(f, "  %s %-22s %s%s%s\n", x->option, x->metavar, x->help,
+				x->env ? "; env " : "", x->env ? x->env : "");
+	}
 	fprintf(f, "Exit codes: 0 done, 3 flashed but the chip still runs its ROM bootloader,\n"
 		   "64 usage, 65 bad file, 66 cannot read file, 70 internal, 73 cannot create\n"
 		   "the upload file, 74 USB or verify failure, 76 device in the wrong mode.\n");

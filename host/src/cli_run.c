@@ -24,7 +24,6 @@
 #include "host/cli.h"
 #include "host/stm32_optr.h"
 #include "host/stm32_rom.h"
-#include "host/xport_libusb.h"
 
 extern char **environ;
 
@@ -950,7 +949,7 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 	}
 	if (o->version) {
 		fprintf(out, "dfu-flash %s (the dfu-util 0.11 command line, and more)\n",
-			DFU_FLASH_VERSION);
+			DFULAB_VERSION);
 		goto done;
 	}
 	j->rep.json = o->json;
@@ -976,7 +975,7 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 	if (preset) {
 		j->x = preset;
 	} else {
-		kind = &cli_xports[o->xport >= 0 ? o->xport : 0];
+		kind = cli_xport_at(o->xport >= 0 ? (size_t)o->xport : 0);
 		if (kind->open(o->xport_arg, &inst, msg, sizeof(msg)) < 0) {
 			cli_error(&j->rep, "%s", msg);
 			ex = kind->option ? CLI_EXIT_USAGE : CLI_EXIT_SOFTWARE;
@@ -994,8 +993,7 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 				  j->x->ops->name, dfu_strerror(n));
 			ex = cli_exit_for(n);
 		} else if (n == 0) {
-			const char *why = kind && kind->option == NULL && inst.state
-						  ? xport_libusb_unavailable(inst.state) : "";
+			const char *why = xport_why_none(j->x);
 			cli_say(&j->rep, "no DFU device found on the %s transport%s%s", j->x->ops->name,
 				why[0] ? ": " : "", why);
 		}

@@ -96,8 +96,9 @@ static bool lazy_init(struct xport_libusb *t)
 	return true;
 }
 
-const char *xport_libusb_unavailable(const struct xport_libusb *t)
+static const char *lu_why_none(void *ctx)
 {
+	const struct xport_libusb *t = ctx;
 	return t->unavailable;
 }
 
@@ -443,6 +444,7 @@ static const struct xport_ops libusb_ops = {
 	.reset = lu_reset,
 	.sleep_ms = lu_sleep_ms,
 	.now_us = lu_now_us,
+	.why_none = lu_why_none,
 };
 
 struct xport_libusb *xport_libusb_new(void)

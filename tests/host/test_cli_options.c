@@ -15,6 +15,25 @@
 
 static char msg[512];
 
+/* A transport row a layer above the flasher registers (the lab's --sim
+ * looks like this): the parser must treat it as its own. Never opened
+ * here. */
+static int never_open(const char *arg, struct cli_xport_inst *out, char *m, size_t cap)
+{
+	(void)arg;
+	(void)out;
+	snprintf(m, cap, "not in this test");
+	return DFU_E_UNSUPPORTED;
+}
+static void never_close(struct cli_xport_inst *inst)
+{
+	(void)inst;
+}
+static const struct cli_xport_kind test_sim = {
+	"--sim", "DFU_FLASH_SIM", "SPEC", "a registered transport", never_open, never_close,
+	NULL, false,
+};
+
 /* Parse a NULL-terminated list of arguments after "dfu-flash". */
 static int parse_v(struct cli_opts *o, const char *const *env, va_list ap)
 {
@@ -278,7 +297,7 @@ static void test_dfu_flash_options_parse(void **st)
 	assert_int_equal(o.reenum_timeout_ms, 500);
 	assert_string_equal(o.transcript, "t.txt");
 	assert_true(o.xport > 0);
-	assert_string_equal(cli_xports[o.xport].option, "--sim");
+	assert_string_equal(cli_xport_at((size_t)o.xport)->option, "--sim");
 	assert_string_equal(o.xport_arg, "stm32l412xb");
 	assert_int_equal(parse(&o, "--poll", "honour", "-s", ":leave", "--fix-empty-check", NULL), 0);
 	assert_int_equal(o.poll, CLI_POLL_HONOUR);
@@ -351,9 +370,35 @@ static void test_bad_command_lines_are_usage_errors_with_a_reason(void **st)
 	assert_int_equal(parse(&o, "--sim", NULL), CLI_EXIT_USAGE);
 }
 
+static void test_a_layer_above_registers_transports_between_the_default_and_the_built_ins(
+	void **st)
+{
+	static const struct cli_xport_kind dup = {
+		"--usbip", NULL, "X", "a second --usbip", never_open, never_close, NULL, false,
+	};
+	static const struct cli_xport_kind bad = {
+		"sim", NULL, "X", "no leading --", never_open, never_close, NULL, false,
+	};
+	(void)st;
+	assert_int_equal(cli_xport_count(), 3);
+	assert_null(cli_xport_at(0)->option);		/* libusb, the default */
+	assert_ptr_equal(cli_xport_at(1), &test_sim);	/* registered in main() */
+	assert_string_equal(cli_xport_at(2)->option, "--usbip");
+	assert_null(cli_xport_at(3));
+	assert_int_equal(cli_xport_register(&test_sim), 0);	/* again: harmless */
+	assert_int_equal(cli_xport_register(&dup), DFU_E_AMBIGUOUS);
+	assert_int_equal(cli_xport_register(&bad), DFU_E_INVAL);
+	assert_int_equal(cli_xport_register(NULL), DFU_E_INVAL);
+	assert_int_equal(cli_xport_count(), 3);
+}
+
 int main(void)
 {
+	if (cli_xport_register(&test_sim) != 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			test_a_layer_above_registers_transports_between_the_default_and_the_built_ins),
 		cmocka_unit_test(test_the_seed_command_line_parses_to_what_dfu_util_means),
 		cmocka_unit_test(test_every_short_option_is_accepted),
 		cmocka_unit_test(test_long_options_match_the_short_ones),

@@ -5,7 +5,8 @@
  *
  * One file per concern: cli_options.c turns argv into struct cli_opts and
  * never touches a device; cli_xport.c is the table of transports (libusb by
- * default, --sim, and the place where --usbip goes); cli_list.c prints -l;
+ * default, --usbip, and the rows a layer above registers, like the lab's
+ * --sim); cli_list.c prints -l;
  * cli_report.c owns every byte the user sees (messages, progress bar, JSON);
  * cli_run.c runs the job on one device through the session engine. The
  * entry point takes its output streams as parameters, so the tests run
@@ -23,8 +24,6 @@
 
 #include "host/dfu_session.h"
 #include "host/xport.h"
-
-#define DFU_FLASH_VERSION "0.1.0"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -123,12 +122,19 @@ struct cli_xport_kind {
 	 * in-process boards live in this process's memory: --all stays serial. */
 	bool per_process;
 };
-extern const struct cli_xport_kind cli_xports[];
-extern const size_t cli_nxports;
+#define CLI_XPORT_MAX_REGISTERED 4
 
-/* The --sim SPEC parsed: "stm32l412xb[,count=N][,boot0=0|1][,timing=datasheet|instant]
- * [,app=silent|runtime][,serial=shared]". */
-int cli_sim_open(const char *spec, struct cli_xport_inst *out, char *msg, size_t cap);
+/* Add a row to the transport table (before dfu_flash_main runs): its
+ * option must start with "--" and be new. 0 (also when `k` is there
+ * already), DFU_E_INVAL for a malformed row, DFU_E_AMBIGUOUS when another
+ * row has the option, DFU_E_NOSPACE past CLI_XPORT_MAX_REGISTERED. The row
+ * must outlive the process's use of the table. */
+int cli_xport_register(const struct cli_xport_kind *k);
+/* The table: row 0 is the default (libusb), then the registered rows, then
+ * the built-in ones. cli_xport_at() is NULL past cli_xport_count(). */
+size_t cli_xport_count(void);
+const struct cli_xport_kind *cli_xport_at(size_t i);
+
 /* --usbip HOST[:PORT] (default port 3240): connects once to check the server. */
 int cli_usbip_open(const char *arg, struct cli_xport_inst *out, char *msg, size_t cap);
 

@@ -74,16 +74,8 @@ typedef int (*xport_enum_fn)(void *cb_ctx, const struct xport_dev_info *dev);
 /* A device handle: what open() returns, opaque to the caller. */
 struct xport_handle;
 
-/* What a transport can do (xport_ops.caps). */
-#define XPORT_CAP_CONCURRENT 0x1u /* devices may be driven from several threads at once */
-
 struct xport_ops {
 	const char *name;	/* "in-process", "libusb", "usbip" */
-	/* XPORT_CAP_*. None of today's transports is XPORT_CAP_CONCURRENT: the
-	 * in-process one shares one virtual clock between its boards, the
-	 * USB/IP client one connection buffer, and the libusb one has not
-	 * been run from several threads by this project. */
-	unsigned caps;
 	/* Visit every device on the bus(es). Returns the number visited. */
 	int (*enumerate)(void *ctx, xport_enum_fn cb, void *cb_ctx);
 	/* Open the device `dev` describes (as enumerate gave it). DFU_E_NODEV
@@ -105,6 +97,10 @@ struct xport_ops {
 	void (*sleep_ms)(void *ctx, uint32_t ms);
 	/* Monotonic microseconds of the transport's clock (virtual or real). */
 	uint64_t (*now_us)(void *ctx);
+	/* Why enumeration can see nothing at all (libusb: no permission to the
+	 * bus, no USB subsystem), as a sentence; "" when nothing is known to be
+	 * wrong. Optional: NULL means the transport never knows more. */
+	const char *(*why_none)(void *ctx);
 };
 
 struct xport {
@@ -143,6 +139,11 @@ static inline void xport_sleep_ms(const struct xport *x, uint32_t ms)
 static inline uint64_t xport_now_us(const struct xport *x)
 {
 	return x->ops->now_us(x->ctx);
+}
+
+static inline const char *xport_why_none(const struct xport *x)
+{
+	return x->ops->why_none ? x->ops->why_none(x->ctx) : "";
 }
 
 /* "OK", "STALL", "NO_DEVICE", "TIMEOUT", "IO" for a control() result. */

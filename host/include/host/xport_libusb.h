@@ -13,7 +13,7 @@
  * re-enumerated) is DFU_E_NODEV, which the engine treats as done.
  *
  * A machine without a USB subsystem (a container) is not an error: the
- * transport then lists no devices, and xport_libusb_unavailable() says why.
+ * transport then lists no devices, and the why_none operation says why.
  */
 #ifndef HOST_XPORT_LIBUSB_H
 #define HOST_XPORT_LIBUSB_H
@@ -30,8 +30,6 @@ struct xport_libusb;
 struct xport_libusb *xport_libusb_new(void);
 void xport_libusb_free(struct xport_libusb *t);
 struct xport xport_libusb(struct xport_libusb *t);
-/* Why no device can be listed ("" when libusb works). */
-const char *xport_libusb_unavailable(const struct xport_libusb *t);
 
 /* A libusb_error as a dfu_err (xport.h's mapping). */
 int xport_libusb_map_error(int libusb_err);

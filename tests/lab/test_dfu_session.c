@@ -22,7 +22,7 @@
 #include "dfu/dfu_file.h"
 #include "dfu/usb_desc.h"
 #include "host/dfu_session.h"
-#include "host/xport_inproc.h"
+#include "lab/xport_inproc.h"
 #include "sim/l4_chip.h"
 #include "sim/sim_board.h"
 

@@ -19,7 +19,8 @@
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
 #include "cli_harness.h"
-#include "host/xport_inproc.h"
+#include "lab/sim_xport.h"
+#include "lab/xport_inproc.h"
 #include "sim/dfu11_device.h"
 #include "sim/l4_profile.h"
 #include "sim/sim_board.h"
@@ -611,6 +612,8 @@ static void test_identical_serials_are_all_listed_by_path(void **st)
 
 int main(void)
 {
+	if (lab_sim_xport_register() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_download_sends_blocks_from_0_then_a_zero_length_block),
 		cmocka_unit_test(test_non_tolerant_device_is_reset_out_of_manifest_wait_reset),

@@ -18,8 +18,8 @@
  * server on loopback, and the physical world and the observations go
  * through its control channel (sim_ctl_request), in real time.
  */
-#ifndef HOST_SCENARIO_H
-#define HOST_SCENARIO_H
+#ifndef LAB_SCENARIO_H
+#define LAB_SCENARIO_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "host/cli.h"
-#include "host/scenario.h"
+#include "lab/scenario.h"
 
 #define SCENARIOS DFULAB_TEST_DATA "/../../scenarios"
 

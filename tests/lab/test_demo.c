@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "host/scenario.h"
+#include "lab/scenario.h"
 #include "sim/sim_board.h"
 
 static char text[64 * 1024];

@@ -12,7 +12,7 @@
 
 #include "dfu/usb_desc.h"
 #include "host/stm32_rom.h"
-#include "host/xport_inproc.h"
+#include "lab/xport_inproc.h"
 #include "sim/sim_board.h"
 
 struct fx {

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host/scenario.h"
+#include "lab/scenario.h"
 
 static void usage(FILE *f)
 {

@@ -23,7 +23,7 @@
 #include "dfu/dfu_file.h"
 #include "dfu/error.h"
 #include "host/cli.h"
-#include "host/scenario.h"
+#include "lab/scenario.h"
 
 #define IMAGE_SIZE (16 * 1024)
 #define IMAGE_SP 0x20008000u

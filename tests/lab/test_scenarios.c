@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "host/scenario.h"
+#include "lab/scenario.h"
 
 #define SCENARIOS DFULAB_TEST_DATA "/../../scenarios"
 

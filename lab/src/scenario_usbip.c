@@ -26,7 +26,7 @@
 #include "dfu/bytes.h"
 #include "dfu/error.h"
 #include "host/cli.h"
-#include "host/scenario.h"
+#include "lab/scenario.h"
 #include "host/stm32_optr.h"
 #include "host/xport_usbip.h"
 #include "sim/l4_profile.h"

@@ -9,9 +9,9 @@
 #include "dfu/bytes.h"
 #include "dfu/error.h"
 #include "host/cli.h"
-#include "host/scenario.h"
+#include "lab/scenario.h"
 #include "host/stm32_optr.h"
-#include "host/xport_inproc.h"
+#include "lab/xport_inproc.h"
 #include "sim/sim_board.h"
 
 /* How long a person takes to power-cycle a board: off for one second

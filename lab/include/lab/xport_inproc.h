@@ -17,8 +17,8 @@
  * handle gives DFU_E_NODEV, exactly like libusb after an unplug. Nothing
  * here allocates.
  */
-#ifndef HOST_XPORT_INPROC_H
-#define HOST_XPORT_INPROC_H
+#ifndef LAB_XPORT_INPROC_H
+#define LAB_XPORT_INPROC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,7 +10,7 @@
  * the run goes on (later lines often say more); a step that cannot be
  * carried out stops the file.
  */
-#include "host/scenario.h"
+#include "lab/scenario.h"
 
 #include <ctype.h>
 #include <dirent.h>

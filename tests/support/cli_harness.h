@@ -1,13 +1,13 @@
 /*
- * cli_harness.h - running dfu-flash's command line inside a host test.
+ * cli_harness.h - running dfu-flash's command line inside a test.
  *
  * cli_run_args() builds argv from a NULL-terminated list of arguments (after
  * optional leading ones), runs dfu-flash on `xp` (NULL: with its own
  * transports, as from a shell) and keeps what it printed on stdout and
  * stderr as strings. Included after <cmocka.h>; everything is static inline.
  */
-#ifndef TESTS_HOST_CLI_HARNESS_H
-#define TESTS_HOST_CLI_HARNESS_H
+#ifndef TESTS_SUPPORT_CLI_HARNESS_H
+#define TESTS_SUPPORT_CLI_HARNESS_H
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * two remedies, narrated, on two virgin chips of a dfu-sim it starts on
  * 127.0.0.1 (a free port, a private control socket), with dfu-flash --usbip
  * as a user would type it; or in this process on the virtual clock
- * (--inproc). The story is scn_demo_run() in host/src/scenario_demo.c.
+ * (--inproc). The story is scn_demo_run() in lab/src/scenario_demo.c.
  *
  * Exit status: 0 when every observation matches its expectation, 1 when
  * any differs, 2 when the demo could not run at all.
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host/scenario.h"
+#include "lab/scenario.h"
 
 static void usage(FILE *f)
 {

@@ -22,7 +22,7 @@
 #include "dfu/usb_desc.h"
 #include "host/cli.h"
 #include "cli_harness.h"
-#include "host/xport_inproc.h"
+#include "lab/xport_inproc.h"
 #include "sim/dfu11_device.h"
 #include "sim/l4_profile.h"
 #include "sim/sim_board.h"

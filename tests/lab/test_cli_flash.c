@@ -17,7 +17,8 @@
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
 #include "cli_harness.h"
-#include "host/xport_inproc.h"
+#include "lab/sim_xport.h"
+#include "lab/xport_inproc.h"
 #include "sim/sim_board.h"
 
 #define IMAGE_SIZE (16 * 1024)
@@ -499,6 +500,8 @@ static void test_upload_transcript_matches_the_golden_one(void **st)
 
 int main(void)
 {
+	if (lab_sim_xport_register() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_prints_dfu_util_lines_highest_alt_first),
 		cmocka_unit_test(test_sim_option_builds_its_own_boards),

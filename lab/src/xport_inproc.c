@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dfu/usb_desc.h"
-#include "host/xport_inproc.h"
+#include "lab/xport_inproc.h"
 
 #define FS_PACKET 64u
 
