@@ -20,7 +20,7 @@
  * buffers and the number of connections is limited. A malformed,
  * truncated or hostile byte stream closes that connection with a log line
  * and nothing else. The byte handling of a connection is reachable without
- * sockets (usbip_conn_*), for tests and the fuzzer.
+ * sockets (sim/usbip_conn.h), for tests and the fuzzer.
  *
  * Time: each board runs on a virtual clock that follows the monotonic clock
  * from the server's start. Without `realtime`, a GETSTATUS reply's
@@ -39,6 +39,7 @@
 #include "dfu/error.h"
 #include "dfu/usbmon_pcap.h"
 #include "sim/sim_board.h"
+#include "sim/usbip_conn.h"
 
 #define USBIP_SERVER_MAX_BOARDS 32
 #define USBIP_SERVER_DEFAULT_CONNS 16
@@ -115,24 +116,5 @@ int usbip_server_find_busid(const struct usbip_server *s, const char *busid);
 void usbip_server_busid(size_t board, char *out, size_t cap);
 /* Whether a client has imported the board now. */
 bool usbip_server_imported(const struct usbip_server *s, size_t board);
-
-/* ---- one connection's bytes, without sockets ---- */
-
-/* A connection not tied to a socket; NULL when the connection limit is reached or no memory. */
-struct usbip_conn *usbip_conn_new(struct usbip_server *s);
-/*
- * Feed bytes the client sent. Returns 0, or a negative dfu_err once the
- * connection must close (malformed stream: logged; device gone: unplug).
- * Replies collect in the connection's output; bytes that cannot be handled
- * yet (waiting behind a held URB) stay buffered.
- */
-int usbip_conn_feed(struct usbip_conn *c, const uint8_t *in, size_t len);
-/* Release held replies whose time has come, as the loop does. */
-int usbip_conn_tick(struct usbip_conn *c);
-/* Bytes to send to the client; consume them once sent. */
-size_t usbip_conn_output(const struct usbip_conn *c, const uint8_t **out);
-void usbip_conn_consume(struct usbip_conn *c, size_t n);
-bool usbip_conn_closing(const struct usbip_conn *c);
-void usbip_conn_free(struct usbip_conn *c);
 
 #endif
