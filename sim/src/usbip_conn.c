@@ -348,21 +348,19 @@ static bool is_std_request(const struct dfu_setup *st, uint8_t type, uint8_t req
 	return st->bmRequestType == type && st->bRequest == req;
 }
 
-/* Serve one CMD_SUBMIT whose whole message is at `msg`. */
-static void exec_submit(struct usbip_conn *c, const struct usbip_cmd_submit *m,
-			const uint8_t *data)
+/* The URB's 'S' event as usbmon shows it, captured at once; `ev` becomes
+ * its 'C' event later. */
+static void capture_submit(struct usbip_conn *c, const struct usbip_cmd_submit *m,
+			   const uint8_t *data, struct usbmon_event *ev)
 {
-	struct usbip_server *s = c->s;
-	size_t idx = (size_t)c->board;
-	struct sim_board *b = s->boards[idx];
 	bool dir_in = m->base.direction == USBIP_DIR_IN;
-	struct usbip_ret_submit r = { .base = { USBIP_RET_SUBMIT, m->base.seqnum, 0, 0, 0 } };
-	struct usbmon_event ev = {
-		.id = ++s->urb_id,
+
+	*ev = (struct usbmon_event){
+		.id = ++c->s->urb_id,
 		.type = USBMON_SUBMIT,
 		.xfer_type = m->base.ep == 0 ? USBMON_XFER_CONTROL : USBMON_XFER_BULK,
 		.epnum = (uint8_t)(m->base.ep | (dir_in ? USBMON_DIR_IN : 0)),
-		.devnum = (uint8_t)(idx + 1),
+		.devnum = (uint8_t)(c->board + 1),
 		.busnum = USBIP_SERVER_BUS,
 		.setup_valid = m->base.ep == 0,
 		.status = USBMON_STATUS_INPROGRESS,
@@ -373,123 +371,212 @@ static void exec_submit(struct usbip_conn *c, const struct usbip_cmd_submit *m,
 		.data = dir_in ? NULL : data,
 		.data_len = dir_in ? 0 : (uint32_t)m->transfer_buffer_length,
 	};
-	struct usb_ctrl_xfer x;
-	enum usb_xfer_result res = USB_XFER_STALL;
-	uint32_t poll_ms = 0;
-	uint8_t *reply;
-	int len;
+	memcpy(ev->setup, m->setup, 8);
+	capture(c->s, ev);
+}
 
-	memcpy(ev.setup, m->setup, 8);
-	capture(s, &ev);
-	memset(&x, 0, sizeof(x));
-	dfu_setup_decode(m->setup, 8, &x.setup);
+/* Turn the 'S' event into the URB's 'C' event. */
+static void complete_event(struct usbmon_event *ev, int32_t status, uint32_t length,
+			   const uint8_t *data, uint32_t data_len)
+{
+	ev->type = USBMON_COMPLETE;
+	ev->setup_valid = false;
+	ev->status = status;
+	ev->length = length;
+	ev->data = data;
+	ev->data_len = data_len;
+}
+
+/* Only ep0 exists, and the URB's direction must agree with bmRequestType;
+ * anything else stalls without reaching the board. */
+static bool urb_acceptable(struct usbip_conn *c, const struct usbip_cmd_submit *m,
+			   const struct dfu_setup *st)
+{
+	bool dir_in = m->base.direction == USBIP_DIR_IN;
 
 	if (m->base.ep != 0) {
-		usbip_srv_log(s, "usbip: %s: URB %u for endpoint %u, which the device does not have: "
-			"stalled",
-		     c->peer, (unsigned)m->base.seqnum, (unsigned)m->base.ep);
-	} else if (dfu_setup_is_in(&x.setup) != dir_in) {
-		usbip_srv_log(s, "usbip: %s: URB %u direction %s disagrees with bmRequestType 0x%02X: "
-			"stalled",
-		     c->peer, (unsigned)m->base.seqnum, dir_in ? "IN" : "OUT",
-		     x.setup.bmRequestType);
-	} else {
-		uint64_t now = usbip_server_board_now(s, idx);
-
-		if (s->cfg.bus_reset_heuristic && c->configured &&
-		    is_std_request(&x.setup, 0x80, USB_REQ_GET_DESCRIPTOR) &&
-		    (x.setup.wValue >> 8) == USB_DT_DEVICE && x.setup.wLength == 64) {
-			usbip_srv_log(s, "usbip: %s: GET_DESCRIPTOR(DEVICE, 64) on a configured device: "
-				"the host reset the port",
-			     c->peer);
-			sim_board_bus_reset(b, now);
-			c->configured = false;
-			if (!board_still_there(c)) {
-				conn_unplug(c, "left the bus at the port reset");
-				return;
-			}
-		}
-		x.out = data;
-		x.out_len = dir_in ? 0 : (size_t)m->transfer_buffer_length;
-		x.in = s->scratch;
-		x.in_cap = dir_in ? sizeof(s->scratch) : 0;
-		x.now_us = now;
-		res = sim_board_control(b, &x);
+		usbip_srv_log(c->s, "usbip: %s: URB %u for endpoint %u, which the device does "
+				    "not have: stalled",
+			      c->peer, (unsigned)m->base.seqnum, (unsigned)m->base.ep);
+		return false;
 	}
+	if (dfu_setup_is_in(st) != dir_in) {
+		usbip_srv_log(c->s, "usbip: %s: URB %u direction %s disagrees with bmRequestType "
+				    "0x%02X: stalled",
+			      c->peer, (unsigned)m->base.seqnum, dir_in ? "IN" : "OUT",
+			      st->bmRequestType);
+		return false;
+	}
+	return true;
+}
 
-	if (res == USB_XFER_NO_ANSWER) {
-		ev.type = USBMON_COMPLETE;
-		ev.setup_valid = false;
-		ev.status = USBIP_STATUS_ENODEV;
-		ev.length = 0;
-		ev.data = NULL;
-		ev.data_len = 0;
-		capture(s, &ev);
-		if (usbip_srv_persist(s, idx) < 0)
-			usbip_srv_log(s, "usbip: %s: the chip changed but its state could not be saved",
-			     c->peer);
-		conn_unplug(c, "gave no answer (it is off the bus or resetting)");
+/* A GET_DESCRIPTOR(DEVICE, 64) on a configured device is the first request
+ * after a port reset, which vhci never forwards (spec §B4): give the board
+ * its bus reset first. False when the board left the bus at that reset
+ * (the connection is then closing and the URB gets no reply). */
+static bool port_reset_heuristic(struct usbip_conn *c, const struct dfu_setup *st, uint64_t now)
+{
+	if (!c->s->cfg.bus_reset_heuristic || !c->configured ||
+	    !is_std_request(st, 0x80, USB_REQ_GET_DESCRIPTOR) || (st->wValue >> 8) != USB_DT_DEVICE ||
+	    st->wLength != 64)
+		return true;
+	usbip_srv_log(c->s, "usbip: %s: GET_DESCRIPTOR(DEVICE, 64) on a configured device: the "
+			    "host reset the port",
+		      c->peer);
+	sim_board_bus_reset(c->s->boards[c->board], now);
+	c->configured = false;
+	if (!board_still_there(c)) {
+		conn_unplug(c, "left the bus at the port reset");
+		return false;
+	}
+	return true;
+}
+
+/* The control transfer on the board, at the board's virtual time. False
+ * when the port-reset heuristic saw the board leave (no reply at all). */
+static bool run_control(struct usbip_conn *c, const struct usbip_cmd_submit *m,
+			const uint8_t *data, struct usb_ctrl_xfer *x, enum usb_xfer_result *res)
+{
+	struct usbip_server *s = c->s;
+	bool dir_in = m->base.direction == USBIP_DIR_IN;
+	uint64_t now = usbip_server_board_now(s, (size_t)c->board);
+
+	if (!port_reset_heuristic(c, &x->setup, now))
+		return false;
+	x->out = data;
+	x->out_len = dir_in ? 0 : (size_t)m->transfer_buffer_length;
+	x->in = s->scratch;
+	x->in_cap = dir_in ? sizeof(s->scratch) : 0;
+	x->now_us = now;
+	*res = sim_board_control(s->boards[c->board], x);
+	return true;
+}
+
+/* The board dropped off the bus instead of answering: the URB completes
+ * with -ENODEV in the capture and the client sees an unplug. */
+static void finish_without_answer(struct usbip_conn *c, struct usbmon_event *ev)
+{
+	complete_event(ev, USBIP_STATUS_ENODEV, 0, NULL, 0);
+	capture(c->s, ev);
+	if (usbip_srv_persist(c->s, (size_t)c->board) < 0)
+		usbip_srv_log(c->s, "usbip: %s: the chip changed but its state could not be saved",
+			      c->peer);
+	conn_unplug(c, "gave no answer (it is off the bus or resetting)");
+}
+
+/* RET_SUBMIT's status and length for the board's answer, following vhci's
+ * rules (never more IN data than asked for; OUT: all taken). Notes what
+ * the connection must remember, and returns a GETSTATUS reply's
+ * bwPollTimeout in ms (0 for anything else). */
+static uint32_t answer_to_ret(struct usbip_conn *c, const struct usbip_cmd_submit *m,
+			      const struct usb_ctrl_xfer *x, enum usb_xfer_result res,
+			      struct usbip_ret_submit *r)
+{
+	bool dir_in = m->base.direction == USBIP_DIR_IN;
+
+	if (res != USB_XFER_OK) {
+		r->status = USBIP_STATUS_EPIPE;
+		r->actual_length = 0;
+		return 0;
+	}
+	r->status = USBIP_STATUS_OK;
+	if (dir_in)
+		r->actual_length = (int32_t)(x->actual < (size_t)m->transfer_buffer_length
+						     ? x->actual
+						     : (size_t)m->transfer_buffer_length);
+	else
+		r->actual_length = m->transfer_buffer_length;
+	if (is_std_request(&x->setup, 0x00, USB_REQ_SET_CONFIGURATION))
+		c->configured = x->setup.wValue != 0;
+	if (x->setup.bmRequestType == DFU_REQTYPE_IN && x->setup.bRequest == DFU_GETSTATUS &&
+	    r->actual_length >= 4)
+		return dfu_get_le24(c->s->scratch + 1);
+	return 0;
+}
+
+/* The encoded RET_SUBMIT (IN data from the scratch buffer) in a fresh
+ * allocation; NULL when the connection failed. */
+static uint8_t *encode_ret(struct usbip_conn *c, const struct usbip_ret_submit *r, bool dir_in,
+			   size_t *len)
+{
+	size_t cap = USBIP_HEADER_SIZE + (size_t)(dir_in ? r->actual_length : 0);
+	uint8_t *reply = malloc(cap);
+	int n;
+
+	if (!reply) {
+		conn_fail(c, DFU_E_NOMEM, "out of memory for a reply");
+		return NULL;
+	}
+	n = usbip_ret_submit_encode(r, dir_in, c->s->scratch, reply, cap);
+	if (n < 0) {
+		free(reply);
+		conn_fail(c, n, "cannot encode RET_SUBMIT: %s", dfu_strerror(n));
+		return NULL;
+	}
+	*len = (size_t)n;
+	return reply;
+}
+
+/* With `realtime`, a GETSTATUS reply waits bwPollTimeout of real time (one
+ * held at a time); otherwise it leaves now and the board's clock jumps by
+ * bwPollTimeout, as if the host had waited. Takes `reply`. */
+static void hold_or_send(struct usbip_conn *c, uint32_t seqnum, uint8_t *reply, size_t len,
+			 struct usbmon_event *done, uint32_t poll_ms)
+{
+	struct usbip_server *s = c->s;
+
+	if (poll_ms && s->cfg.realtime && !c->held.active) {
+		c->held.active = true;
+		c->held.seqnum = seqnum;
+		c->held.release_us = usbip_srv_mono_us(s) + (uint64_t)poll_ms * 1000u;
+		c->held.msg = reply;
+		c->held.len = len;
+		c->held.done = *done;
 		return;
 	}
-	if (usbip_srv_persist(s, idx) < 0) {
+	if (poll_ms && !s->cfg.realtime)
+		s->skip_us[c->board] += (uint64_t)poll_ms * 1000u; /* the host waited, virtually */
+	capture(s, done);
+	out_append(c, reply, len);
+	free(reply);
+}
+
+/* Serve one CMD_SUBMIT: capture, check, run it on the board, save what
+ * changed before acknowledging it, then reply (or hold the reply). */
+static void exec_submit(struct usbip_conn *c, const struct usbip_cmd_submit *m,
+			const uint8_t *data)
+{
+	bool dir_in = m->base.direction == USBIP_DIR_IN;
+	struct usbip_ret_submit r = { .base = { USBIP_RET_SUBMIT, m->base.seqnum, 0, 0, 0 } };
+	struct usbmon_event ev;
+	struct usb_ctrl_xfer x;
+	enum usb_xfer_result res = USB_XFER_STALL;
+	uint32_t poll_ms;
+	uint8_t *reply;
+	size_t len = 0;
+
+	capture_submit(c, m, data, &ev);
+	memset(&x, 0, sizeof(x));
+	dfu_setup_decode(m->setup, 8, &x.setup);
+	if (urb_acceptable(c, m, &x.setup) && !run_control(c, m, data, &x, &res))
+		return;
+	if (res == USB_XFER_NO_ANSWER) {
+		finish_without_answer(c, &ev);
+		return;
+	}
+	if (usbip_srv_persist(c->s, (size_t)c->board) < 0) {
 		conn_fail(c, DFU_E_IO, "the chip changed but its state could not be saved; the "
 				       "transfer is not acknowledged");
 		return;
 	}
-	if (res == USB_XFER_OK) {
-		r.status = USBIP_STATUS_OK;
-		if (dir_in) {
-			size_t actual = x.actual;
-
-			if (actual > (size_t)m->transfer_buffer_length)
-				actual = (size_t)m->transfer_buffer_length;
-			r.actual_length = (int32_t)actual;
-		} else {
-			r.actual_length = m->transfer_buffer_length;
-		}
-		if (is_std_request(&x.setup, 0x00, USB_REQ_SET_CONFIGURATION))
-			c->configured = x.setup.wValue != 0;
-		if (x.setup.bmRequestType == DFU_REQTYPE_IN && x.setup.bRequest == DFU_GETSTATUS &&
-		    r.actual_length >= 4)
-			poll_ms = dfu_get_le24(s->scratch + 1);
-	} else {
-		r.status = USBIP_STATUS_EPIPE;
-		r.actual_length = 0;
-	}
-
-	reply = malloc(USBIP_HEADER_SIZE + (size_t)(dir_in ? r.actual_length : 0));
-	if (!reply) {
-		conn_fail(c, DFU_E_NOMEM, "out of memory for a reply");
+	poll_ms = answer_to_ret(c, m, &x, res, &r);
+	reply = encode_ret(c, &r, dir_in, &len);
+	if (!reply)
 		return;
-	}
-	len = usbip_ret_submit_encode(&r, dir_in, s->scratch, reply,
-				      USBIP_HEADER_SIZE + (size_t)(dir_in ? r.actual_length : 0));
-	if (len < 0) {
-		free(reply);
-		conn_fail(c, len, "cannot encode RET_SUBMIT: %s", dfu_strerror(len));
-		return;
-	}
-	ev.type = USBMON_COMPLETE;
-	ev.setup_valid = false;
-	ev.status = r.status;
-	ev.length = (uint32_t)r.actual_length;
-	ev.data = dir_in && r.actual_length ? reply + USBIP_HEADER_SIZE : NULL;
-	ev.data_len = dir_in ? (uint32_t)r.actual_length : 0;
-
-	if (poll_ms && s->cfg.realtime && !c->held.active) {
-		c->held.active = true;
-		c->held.seqnum = m->base.seqnum;
-		c->held.release_us = usbip_srv_mono_us(s) + (uint64_t)poll_ms * 1000u;
-		c->held.msg = reply;
-		c->held.len = (size_t)len;
-		c->held.done = ev;
-	} else {
-		if (poll_ms && !s->cfg.realtime)
-			s->skip_us[idx] += (uint64_t)poll_ms * 1000u; /* the host waited, virtually */
-		capture(s, &ev);
-		out_append(c, reply, (size_t)len);
-		free(reply);
-	}
+	complete_event(&ev, r.status, (uint32_t)r.actual_length,
+		       dir_in && r.actual_length ? reply + USBIP_HEADER_SIZE : NULL,
+		       dir_in ? (uint32_t)r.actual_length : 0);
+	hold_or_send(c, m->base.seqnum, reply, len, &ev, poll_ms);
 	usbip_conn_check_board(c);
 }
 
