@@ -282,12 +282,36 @@ static int parse_u32(const char *s, uint32_t *v)
 	return 0;
 }
 
-static int cmd_dump(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+/* ---- the command table ---- */
+
+struct ctl_cmd;
+typedef int (*ctl_fn)(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		      struct sim_text *out);
+
+/* One control command: its name, what follows it, one line of help, how
+ * many words may follow (min_args..max_args) and the handler, which gets
+ * argv with the name as argv[0]. */
+struct ctl_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	int min_args, max_args;
+	ctl_fn fn;
+};
+
+static int ctl_usage(struct sim_text *out, const struct ctl_cmd *cmd)
+{
+	return ctl_error(out, DFU_E_USAGE, "usage: %s%s%s", cmd->name, *cmd->args ? " " : "",
+			 cmd->args);
+}
+
+static int cmd_dump(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		     struct sim_text *out)
 {
 	int i;
 
 	if (argc < 3 || (strcmp(argv[1], "flash") != 0 && strcmp(argv[1], "ob") != 0))
-		return ctl_error(out, DFU_E_USAGE, "usage: dump flash DEV [ADDR LEN] | dump ob DEV");
+		return ctl_usage(out, cmd);
 	i = find_dev(c, argv[2], out);
 	if (i < 0)
 		return i;
@@ -325,13 +349,13 @@ static int cmd_dump(struct sim_ctl *c, char **argv, int argc, struct sim_text *o
 	return 0;
 }
 
-static int cmd_log(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+static int cmd_log(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		    struct sim_text *out)
 {
 	uint32_t want = 20;
 	int i;
+	(void)cmd;
 
-	if (argc < 2 || argc > 3)
-		return ctl_error(out, DFU_E_USAGE, "usage: log DEV [N]");
 	i = find_dev(c, argv[1], out);
 	if (i < 0)
 		return i;
@@ -354,13 +378,14 @@ static const char *const runs_words[] = { "nothing", "rom", "app", "sram", "lock
 
 /* One "key value" line per fact, for a program to parse rather than a person
  * to read; `status` says the same in words. */
-static int cmd_query(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+static int cmd_query(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		      struct sim_text *out)
 {
 	char text[256];
 	int i;
+	(void)cmd;
+	(void)argc;
 
-	if (argc != 2)
-		return ctl_error(out, DFU_E_USAGE, "usage: query DEV");
 	i = find_dev(c, argv[1], out);
 	if (i < 0)
 		return i;
@@ -396,13 +421,13 @@ static int cmd_query(struct sim_ctl *c, char **argv, int argc, struct sim_text *
 	return 0;
 }
 
-static int cmd_crc(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+static int cmd_crc(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		    struct sim_text *out)
 {
 	uint32_t len = 0;
 	int i;
+	(void)cmd;
 
-	if (argc < 2 || argc > 3)
-		return ctl_error(out, DFU_E_USAGE, "usage: crc DEV [LEN]");
 	i = find_dev(c, argv[1], out);
 	if (i < 0)
 		return i;
@@ -417,15 +442,15 @@ static int cmd_crc(struct sim_ctl *c, char **argv, int argc, struct sim_text *ou
 
 /* Factory programming: a file's bytes into main flash, no reset, as a
  * programmer does before the board is assembled. */
-static int cmd_preload(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+static int cmd_preload(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		        struct sim_text *out)
 {
 	uint8_t *data = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f;
 	int i, rc;
+	(void)cmd;
 
-	if (argc < 3 || argc > 4)
-		return ctl_error(out, DFU_E_USAGE, "usage: preload DEV FILE [ADDR]");
 	i = find_dev(c, argv[1], out);
 	if (i < 0)
 		return i;
@@ -471,13 +496,14 @@ static int cmd_preload(struct sim_ctl *c, char **argv, int argc, struct sim_text
 
 /* The option-byte flash, byte for byte, as hex (what `query` shows as "ob").
  * The registers load it at the next power-on or option load, as on the chip. */
-static int cmd_ob_write(struct sim_ctl *c, char **argv, int argc, struct sim_text *out)
+static int cmd_ob_write(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		         struct sim_text *out)
 {
 	uint8_t ob[L4_OB_MAX];
 	int i;
+	(void)cmd;
+	(void)argc;
 
-	if (argc != 3)
-		return ctl_error(out, DFU_E_USAGE, "usage: ob-write DEV HEX");
 	i = find_dev(c, argv[1], out);
 	if (i < 0)
 		return i;
@@ -504,18 +530,183 @@ static int cmd_ob_write(struct sim_ctl *c, char **argv, int argc, struct sim_tex
 	return 0;
 }
 
+static int cmd_status(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		      struct sim_text *out)
+{
+	int i;
+	(void)cmd;
+
+	if (argc == 1) {
+		for (size_t k = 0; k < c->n; k++)
+			status_one(c, k, out);
+		return 0;
+	}
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	status_one(c, (size_t)i, out);
+	return 0;
+}
+
+static int cmd_power_cycle(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+			   struct sim_text *out)
+{
+	int i = find_dev(c, argv[1], out);
+	(void)cmd;
+	(void)argc;
+
+	if (i < 0)
+		return i;
+	sim_board_power_cycle(c->boards[i], board_now(c, (size_t)i));
+	changed(c, (size_t)i);
+	return 0;
+}
+
+static int cmd_reset(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		     struct sim_text *out)
+{
+	int i = find_dev(c, argv[1], out);
+	(void)cmd;
+	(void)argc;
+
+	if (i < 0)
+		return i;
+	sim_board_press_reset(c->boards[i], board_now(c, (size_t)i));
+	changed(c, (size_t)i);
+	return 0;
+}
+
+static int cmd_boot0(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		     struct sim_text *out)
+{
+	int i;
+	(void)argc;
+
+	if (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0)
+		return ctl_usage(out, cmd);
+	i = find_dev(c, argv[1], out);
+	if (i < 0)
+		return i;
+	sim_board_set_boot0(c->boards[i], argv[2][0] == '1', board_now(c, (size_t)i));
+	changed(c, (size_t)i);
+	return 0;
+}
+
+static int cmd_power(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		     struct sim_text *out)
+{
+	int i;
+	(void)argc;
+
+	if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
+		return ctl_usage(out, cmd);
+	i = find_dev(c, argv[2], out);
+	if (i < 0)
+		return i;
+	if (strcmp(argv[1], "on") == 0)
+		sim_board_power_on(c->boards[i], board_now(c, (size_t)i));
+	else
+		sim_board_power_off(c->boards[i], board_now(c, (size_t)i));
+	changed(c, (size_t)i);
+	return 0;
+}
+
+static int cmd_quit(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		    struct sim_text *out)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	(void)out;
+	c->quit = true;
+	if (c->srv)
+		usbip_server_stop(c->srv);
+	return 0;
+}
+
+static int cmd_help(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
+		    struct sim_text *out)
+{
+	(void)c;
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	sim_ctl_help(out);
+	return 0;
+}
+
+
+static const struct ctl_cmd commands[] = {
+	{ "status", "[DEV]", "what runs, USB, power, BOOT0, PEMPTY, OPTR (every device without DEV)",
+	  0, 1, cmd_status },
+	{ "power-cycle", "DEV", "power off, then on (PEMPTY re-sampled)", 1, 1, cmd_power_cycle },
+	{ "reset", "DEV", "press NRST (system reset, PEMPTY kept)", 1, 1, cmd_reset },
+	{ "boot0", "DEV 0|1", "set the BOOT0 pin (read at the next reset)", 2, 2, cmd_boot0 },
+	{ "power", "off|on DEV", "switch the board's power", 2, 2, cmd_power },
+	{ "dump", "flash DEV [ADDR LEN] | ob DEV",
+	  "hexdump of main flash (runs of equal lines as \"*\"), or of the option bytes with "
+	  "OPTR decoded",
+	  2, 4, cmd_dump},
+	{ "log", "DEV [N]", "the last N event-log lines (default 20)", 1, 2, cmd_log},
+	{ "query", "DEV", "the facts of `status` as \"key value\" lines, for programs", 1, 1,
+	  cmd_query},
+	{ "crc", "DEV [LEN]", "CRC-32 of main flash's first LEN bytes (default all)", 1, 2,
+	  cmd_crc},
+	{ "preload", "DEV FILE [ADDR]",
+	  "factory programming: FILE into main flash at ADDR (default its base), no reset", 2, 3,
+	  cmd_preload},
+	{ "ob-write", "DEV HEX",
+	  "the whole option-byte flash (as `query` shows it), loaded at the next power-on or "
+	  "option load",
+	  2, 2, cmd_ob_write},
+	{ "help", "", "this list", 0, 0, cmd_help },
+	{ "quit", "", "stop dfu-sim", 0, 0, cmd_quit },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void sim_ctl_help(struct sim_text *out)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s%s%s", commands[i].name, *commands[i].args ? " " : "",
+			 commands[i].args);
+		sim_text_printf(out, "%-30s %s\n", left, commands[i].help);
+	}
+	sim_text_printf(out, "DEV: a busid (1-1), a device number (1) or a serial\n");
+}
+
+static const struct ctl_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown_cmd(struct sim_text *out, const char *name)
+{
+	sim_text_printf(out, "unknown command \"%s\"; try \"help\" (commands:", name);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		sim_text_printf(out, " %s", commands[i].name);
+	sim_text_printf(out, ")");
+	return DFU_E_USAGE;
+}
+
 #define MAX_ARGS 8
 
-int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
+/* The line's words into argv (at most MAX_ARGS); their count, or a negative
+ * dfu_err with the sentence in `out`. */
+static int split_words(const char *line, char *buf, size_t cap, char **argv,
+		       struct sim_text *out)
 {
-	char buf[SIM_CTL_LINE_MAX + 1];
-	char *argv[MAX_ARGS + 1], *save = NULL, *tok;
-	int argc = 0, i;
+	char *save = NULL, *tok;
+	int argc = 0;
 
-	if (strlen(line) > SIM_CTL_LINE_MAX)
+	if (strlen(line) > SIM_CTL_LINE_MAX || strlen(line) >= cap)
 		return ctl_error(out, DFU_E_USAGE, "command longer than %d characters",
 				 SIM_CTL_LINE_MAX);
-	snprintf(buf, sizeof(buf), "%s", line);
+	snprintf(buf, cap, "%s", line);
 	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
 		if (argc == MAX_ARGS)
 			return ctl_error(out, DFU_E_USAGE, "too many words in \"%s\"", line);
@@ -524,87 +715,24 @@ int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
 	argv[argc] = NULL;
 	if (argc == 0)
 		return ctl_error(out, DFU_E_USAGE, "empty command; try \"help\"");
+	return argc;
+}
 
-	if (strcmp(argv[0], "help") == 0) {
-		sim_text_printf(out,
-				"status [DEV]\npower-cycle DEV\nreset DEV\nboot0 DEV 0|1\n"
-				"power off|on DEV\ndump flash DEV [ADDR LEN]\ndump ob DEV\n"
-				"log DEV [N]\nquery DEV\ncrc DEV [LEN]\n"
-				"preload DEV FILE [ADDR]\nob-write DEV HEX\nquit\n"
-				"DEV: busid (1-1), device number (1) or serial\n");
-		return 0;
-	}
-	if (strcmp(argv[0], "status") == 0) {
-		if (argc > 2)
-			return ctl_error(out, DFU_E_USAGE, "usage: status [DEV]");
-		if (argc == 2) {
-			i = find_dev(c, argv[1], out);
-			if (i < 0)
-				return i;
-			status_one(c, (size_t)i, out);
-			return 0;
-		}
-		for (size_t k = 0; k < c->n; k++)
-			status_one(c, k, out);
-		return 0;
-	}
-	if (strcmp(argv[0], "power-cycle") == 0 || strcmp(argv[0], "reset") == 0) {
-		if (argc != 2)
-			return ctl_error(out, DFU_E_USAGE, "usage: %s DEV", argv[0]);
-		i = find_dev(c, argv[1], out);
-		if (i < 0)
-			return i;
-		if (argv[0][0] == 'p')
-			sim_board_power_cycle(c->boards[i], board_now(c, (size_t)i));
-		else
-			sim_board_press_reset(c->boards[i], board_now(c, (size_t)i));
-		changed(c, (size_t)i);
-		return 0;
-	}
-	if (strcmp(argv[0], "boot0") == 0) {
-		if (argc != 3 || (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0))
-			return ctl_error(out, DFU_E_USAGE, "usage: boot0 DEV 0|1");
-		i = find_dev(c, argv[1], out);
-		if (i < 0)
-			return i;
-		sim_board_set_boot0(c->boards[i], argv[2][0] == '1', board_now(c, (size_t)i));
-		changed(c, (size_t)i);
-		return 0;
-	}
-	if (strcmp(argv[0], "power") == 0) {
-		if (argc != 3 || (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
-			return ctl_error(out, DFU_E_USAGE, "usage: power off|on DEV");
-		i = find_dev(c, argv[2], out);
-		if (i < 0)
-			return i;
-		if (strcmp(argv[1], "on") == 0)
-			sim_board_power_on(c->boards[i], board_now(c, (size_t)i));
-		else
-			sim_board_power_off(c->boards[i], board_now(c, (size_t)i));
-		changed(c, (size_t)i);
-		return 0;
-	}
-	if (strcmp(argv[0], "dump") == 0)
-		return cmd_dump(c, argv, argc, out);
-	if (strcmp(argv[0], "log") == 0)
-		return cmd_log(c, argv, argc, out);
-	if (strcmp(argv[0], "query") == 0)
-		return cmd_query(c, argv, argc, out);
-	if (strcmp(argv[0], "crc") == 0)
-		return cmd_crc(c, argv, argc, out);
-	if (strcmp(argv[0], "preload") == 0)
-		return cmd_preload(c, argv, argc, out);
-	if (strcmp(argv[0], "ob-write") == 0)
-		return cmd_ob_write(c, argv, argc, out);
-	if (strcmp(argv[0], "quit") == 0) {
-		if (argc != 1)
-			return ctl_error(out, DFU_E_USAGE, "usage: quit");
-		c->quit = true;
-		if (c->srv)
-			usbip_server_stop(c->srv);
-		return 0;
-	}
-	return ctl_error(out, DFU_E_USAGE, "unknown command \"%s\"; try \"help\"", argv[0]);
+int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out)
+{
+	char buf[SIM_CTL_LINE_MAX + 1];
+	char *argv[MAX_ARGS + 1];
+	const struct ctl_cmd *cmd;
+	int argc = split_words(line, buf, sizeof(buf), argv, out);
+
+	if (argc < 0)
+		return argc;
+	cmd = find_cmd(argv[0]);
+	if (!cmd)
+		return unknown_cmd(out, argv[0]);
+	if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args)
+		return ctl_usage(out, cmd);
+	return cmd->fn(c, cmd, argv, argc, out);
 }
 
 /* ---- the socket ---- */

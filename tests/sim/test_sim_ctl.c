@@ -126,7 +126,65 @@ static void test_every_usage_error_has_a_sentence(void **state)
 	expect_error(f, "log 1 many", DFU_E_USAGE, "not a number of lines");
 	expect_error(f, "log 4", DFU_E_NOTFOUND, "no device");
 	expect_error(f, "quit now", DFU_E_USAGE, "usage: quit");
+	expect_error(f, "query 1 2", DFU_E_USAGE, "usage: query DEV");
+	expect_error(f, "crc 1 2 3", DFU_E_USAGE, "usage: crc DEV [LEN]");
+	expect_error(f, "log 1 2 3", DFU_E_USAGE, "usage: log DEV [N]");
 	assert_false(sim_ctl_quit_requested(f->ctl));
+}
+
+static void test_help_lists_every_command_with_its_arguments(void **state)
+{
+	static const char *const lines[] = {
+		"status [DEV] ",
+		"power-cycle DEV ",
+		"reset DEV ",
+		"boot0 DEV 0|1 ",
+		"power off|on DEV ",
+		"dump flash DEV [ADDR LEN] | ob DEV ",
+		"log DEV [N] ",
+		"query DEV ",
+		"crc DEV [LEN] ",
+		"preload DEV FILE [ADDR] ",
+		"ob-write DEV HEX ",
+		"help ",
+		"quit ",
+	};
+	struct fx *f = *state;
+	struct sim_text direct = { 0 };
+	size_t nlines = 0;
+
+	assert_int_equal(run(f, "help"), 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char want[80];
+
+		snprintf(want, sizeof(want), "\n%s", lines[i]);
+		/* each command starts a line (the first one starts the text) */
+		if (!(i == 0 ? strncmp(f->out.p, lines[0], strlen(lines[0])) == 0
+			     : strstr(f->out.p, want) != NULL))
+			fail_msg("help lacks a line \"%s\":\n%s", lines[i], f->out.p);
+	}
+	for (size_t k = 0; k < f->out.len; k++)
+		nlines += f->out.p[k] == '\n';
+	/* one line per command and one saying what DEV is: nothing unlisted */
+	assert_int_equal(nlines, sizeof(lines) / sizeof(lines[0]) + 1);
+	assert_non_null(strstr(f->out.p, "DEV: a busid (1-1), a device number (1) or a serial"));
+	/* what dfu-sim --help prints is the same text */
+	sim_ctl_help(&direct);
+	assert_string_equal(direct.p, f->out.p);
+	sim_text_free(&direct);
+	expect_error(f, "help me", DFU_E_USAGE, "usage: help");
+}
+
+static void test_an_unknown_command_points_at_help_and_names_the_commands(void **state)
+{
+	struct fx *f = *state;
+
+	expect_error(f, "fly 1-1", DFU_E_USAGE, "unknown command \"fly\"; try \"help\"");
+	expect_error(f, "fly", DFU_E_USAGE, "status power-cycle reset boot0 power dump log query");
+	expect_error(f, "fly", DFU_E_USAGE, "ob-write help quit");
+	/* names are exact: no prefixes, no other case */
+	expect_error(f, "stat", DFU_E_USAGE, "unknown command \"stat\"");
+	expect_error(f, "STATUS", DFU_E_USAGE, "unknown command \"STATUS\"");
 }
 
 static void test_actions_reach_the_boards(void **state)
@@ -484,6 +542,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_usage_error_has_a_sentence, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_help_lists_every_command_with_its_arguments,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_an_unknown_command_points_at_help_and_names_the_commands, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_actions_reach_the_boards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_shows_a_pending_option_byte_change, setup,
 						teardown),

@@ -23,7 +23,8 @@
  *                                ADDR (default its base), no reset
  *   ob-write DEV HEX             the whole option-byte flash (as `query` shows
  *                                it); loaded at the next power-on or option load
- *   help
+ *   help                         this list, from the command table in
+ *                                sim_ctl.c (sim_ctl_help)
  *   quit                         stop dfu-sim
  *
  * Acting on a board that a USB/IP client imported closes that client's
@@ -67,6 +68,10 @@ void sim_ctl_free(struct sim_ctl *c);
  * final "ok"/"error:" line) and returns 0, or a negative dfu_err with the
  * error sentence appended instead. */
 int sim_ctl_execute(struct sim_ctl *c, const char *line, struct sim_text *out);
+/* The command list that `help` answers: one line per command (name,
+ * arguments, what it does) and what DEV may be. dfu-sim's --help prints it
+ * too. */
+void sim_ctl_help(struct sim_text *out);
 /* `quit` was executed. */
 bool sim_ctl_quit_requested(const struct sim_ctl *c);
 
