@@ -258,6 +258,75 @@ void sim_dfu11_plug(struct sim_dfu11 *d, bool app)
 	switch_to(d, app ? SIM_DFU11_APP : SIM_DFU11_DFU);
 }
 
+/* ---- as a device on a port ---- */
+
+static bool bus_on_bus(void *dev)
+{
+	return sim_dfu11_on_bus(dev);
+}
+
+static uint32_t bus_generation(void *dev)
+{
+	return ((const struct sim_dfu11 *)dev)->bus_generation;
+}
+
+static enum usb_xfer_result bus_control(void *dev, struct usb_ctrl_xfer *x)
+{
+	return sim_dfu11_control(dev, x);
+}
+
+static void bus_reset_op(void *dev, uint64_t now_us)
+{
+	sim_dfu11_bus_reset(dev, now_us);
+}
+
+static const struct usb_device *bus_usb(void *dev)
+{
+	const struct sim_dfu11 *d = dev;
+
+	if (d->mode == SIM_DFU11_DFU)
+		return &d->usb_dfu;
+	return d->mode == SIM_DFU11_APP ? &d->usb_app : NULL;
+}
+
+static const char *bus_serial(void *dev)
+{
+	return ((const struct sim_dfu11 *)dev)->serial;
+}
+
+static void bus_tick(void *dev, uint64_t now_us)
+{
+	sim_dfu11_tick(dev, now_us);
+}
+
+static void bus_power(void *dev, bool on, uint64_t now_us)
+{
+	struct sim_dfu11 *d = dev;
+
+	(void)now_us;
+	if (!on)
+		sim_dfu11_unplug(d);
+	else if (d->mode == SIM_DFU11_OFF)
+		sim_dfu11_plug(d, d->manifested);
+}
+
+static const struct sim_bus_dev_ops dfu11_bus_ops = {
+	.on_bus = bus_on_bus,
+	.generation = bus_generation,
+	.control = bus_control,
+	.bus_reset = bus_reset_op,
+	.usb = bus_usb,
+	.serial = bus_serial,
+	.tick = bus_tick,
+	.power = bus_power,
+};
+
+struct sim_bus_dev sim_dfu11_bus_dev(struct sim_dfu11 *d)
+{
+	struct sim_bus_dev b = { &dfu11_bus_ops, d };
+	return b;
+}
+
 /* ---- construction ---- */
 
 static int build(struct sim_dfu11 *d, struct usb_device *u, bool app,

@@ -306,6 +306,67 @@ void sim_board_bus_reset(struct sim_board *b, uint64_t now_us)
 		sim_app_bus_reset(b->app, now_us);
 }
 
+/* ---- as a device on a port ---- */
+
+static bool bus_on_bus(void *dev)
+{
+	return sim_board_on_bus(dev);
+}
+
+static uint32_t bus_generation(void *dev)
+{
+	return ((const struct sim_board *)dev)->bus_generation;
+}
+
+static enum usb_xfer_result bus_control(void *dev, struct usb_ctrl_xfer *x)
+{
+	return sim_board_control(dev, x);
+}
+
+static void bus_reset_op(void *dev, uint64_t now_us)
+{
+	sim_board_bus_reset(dev, now_us);
+}
+
+static const struct usb_device *bus_usb(void *dev)
+{
+	return ((const struct sim_board *)dev)->on_bus;
+}
+
+static const char *bus_serial(void *dev)
+{
+	return ((const struct sim_board *)dev)->serial;
+}
+
+static void bus_power(void *dev, bool on, uint64_t now_us)
+{
+	if (on)
+		sim_board_power_on(dev, now_us);
+	else
+		sim_board_power_off(dev, now_us);
+}
+
+static const struct sim_bus_dev_ops board_bus_ops = {
+	.on_bus = bus_on_bus,
+	.generation = bus_generation,
+	.control = bus_control,
+	.bus_reset = bus_reset_op,
+	.usb = bus_usb,
+	.serial = bus_serial,
+	.power = bus_power,
+};
+
+struct sim_bus_dev sim_board_bus_dev(struct sim_board *b)
+{
+	struct sim_bus_dev d = { &board_bus_ops, b };
+	return d;
+}
+
+struct sim_board *sim_board_of_bus_dev(const struct sim_bus_dev *d)
+{
+	return d && d->ops == &board_bus_ops ? d->dev : NULL;
+}
+
 const char *sim_board_running_text(const struct sim_board *b, char *buf, size_t cap)
 {
 	switch (b->runs) {

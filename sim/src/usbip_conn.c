@@ -39,7 +39,7 @@ struct usbip_conn *usbip_conn_new(struct usbip_server *s)
 	}
 	c->s = s;
 	c->fd = -1;
-	c->board = -1;
+	c->dev = -1;
 	snprintf(c->peer, sizeof(c->peer), "in-process client");
 	c->next = s->conns;
 	s->conns = c;
@@ -47,11 +47,11 @@ struct usbip_conn *usbip_conn_new(struct usbip_server *s)
 	return c;
 }
 
-void usbip_conn_release_board(struct usbip_conn *c)
+void usbip_conn_release_dev(struct usbip_conn *c)
 {
-	if (c->board >= 0 && c->s->importer[c->board] == c)
-		c->s->importer[c->board] = NULL;
-	c->board = -1;
+	if (c->dev >= 0 && c->s->importer[c->dev] == c)
+		c->s->importer[c->dev] = NULL;
+	c->dev = -1;
 }
 
 static void conn_drop_pending(struct usbip_conn *c)
@@ -77,7 +77,7 @@ void usbip_conn_free(struct usbip_conn *c)
 			s->nconns--;
 			break;
 		}
-	usbip_conn_release_board(c);
+	usbip_conn_release_dev(c);
 	conn_drop_pending(c);
 	free(c->in);
 	free(c->out);
@@ -124,7 +124,7 @@ static void conn_fail(struct usbip_conn *c, int err, const char *fmt, ...)
 	usbip_srv_log(c->s, "usbip: %s: %s; closing this connection", c->peer, msg);
 	c->dead = true;
 	c->error = err;
-	usbip_conn_release_board(c);
+	usbip_conn_release_dev(c);
 }
 
 /* Stop reading; close once the output is flushed and nothing is held. */
@@ -189,12 +189,13 @@ static void capture(struct usbip_server *s, struct usbmon_event *e)
 
 /* ---- management phase ---- */
 
-/* The device record and interface records of a board on the bus. */
-static int describe_board(struct usbip_server *s, size_t i, struct usbip_usb_device *d,
-			  struct usbip_usb_interface *intf)
+/* The device record and interface records of a device on the bus, from
+ * the descriptors of its device core. */
+static int describe_dev(struct usbip_server *s, size_t i, struct usbip_usb_device *d,
+			struct usbip_usb_interface *intf)
 {
-	struct sim_board *b = s->boards[i];
-	struct usb_device *u = b->on_bus;
+	const struct usb_device *u = usbip_srv_dev_present(s, i) ? sim_bus_dev_usb(&s->devs[i])
+								   : NULL;
 	struct usb_device_desc dd;
 	struct usb_config_desc cd;
 	struct usb_config_iter it;
@@ -242,8 +243,8 @@ static void reply_devlist(struct usbip_conn *c)
 	size_t n = 0;
 	int len;
 
-	for (size_t i = 0; i < s->nboards; i++) {
-		if (describe_board(s, i, &e[n].dev, s->intf[n]) < 0)
+	for (size_t i = 0; i < s->ndevs; i++) {
+		if (describe_dev(s, i, &e[n].dev, s->intf[n]) < 0)
 			continue;
 		e[n].intf = s->intf[n];
 		n++;
@@ -253,7 +254,7 @@ static void reply_devlist(struct usbip_conn *c)
 		conn_fail(c, len, "cannot encode the device list: %s", dfu_strerror(len));
 		return;
 	}
-	usbip_srv_log(s, "usbip: %s: listed %zu of %zu devices", c->peer, n, s->nboards);
+	usbip_srv_log(s, "usbip: %s: listed %zu of %zu devices", c->peer, n, s->ndevs);
 	out_append(c, s->scratch, (size_t)len);
 }
 
@@ -265,29 +266,30 @@ static void reply_import(struct usbip_conn *c, const char *busid)
 	uint8_t msg[USBIP_REP_IMPORT_SIZE];
 	uint32_t status = USBIP_ST_OK;
 	int idx = usbip_server_find_busid(s, busid);
-	struct sim_board *b = idx >= 0 ? s->boards[idx] : NULL;
+	const struct sim_bus_dev *dev = idx >= 0 ? &s->devs[idx] : NULL;
 	int len;
 
-	if (!b) {
-		usbip_srv_log(s, "usbip: %s: import of busid \"%s\" refused: no such device (busids are "
-			"1-1 to 1-%zu)",
-		     c->peer, busid, s->nboards);
+	if (!dev) {
+		usbip_srv_log(s, "usbip: %s: import of busid \"%s\" refused: no such device "
+				 "(busids are 1-1 to 1-%zu)",
+			      c->peer, busid, s->ndevs);
 		status = USBIP_ST_NODEV;
 	} else if (s->importer[idx]) {
-		usbip_srv_log(s, "usbip: %s: import of %s refused: already imported by %s", c->peer, busid,
-		     s->importer[idx]->peer);
+		usbip_srv_log(s, "usbip: %s: import of %s refused: already imported by %s", c->peer,
+			      busid, s->importer[idx]->peer);
 		status = USBIP_ST_DEV_BUSY;
-	} else if (!b->on_bus) {
-		usbip_srv_log(s, "usbip: %s: import of %s refused: nothing of it is on the USB bus now",
-		     c->peer, busid);
+	} else if (!usbip_srv_dev_present(s, (size_t)idx)) {
+		usbip_srv_log(s, "usbip: %s: import of %s refused: nothing of it is on the USB bus "
+				 "now",
+			      c->peer, busid);
 		status = USBIP_ST_NODEV;
-	} else if (describe_board(s, (size_t)idx, &d, intf) < 0) {
+	} else if (describe_dev(s, (size_t)idx, &d, intf) < 0) {
 		/* As with Linux's usbip-host, an import does not reset the
 		 * device: vhci's port reset at attach stays on the client side
 		 * (spec §B4), so the device keeps whatever state the previous
 		 * importer left; hosts start with SET_CONFIGURATION/SET_INTERFACE. */
 		usbip_srv_log(s, "usbip: %s: import of %s refused: its descriptors cannot be read",
-		     c->peer, busid);
+			      c->peer, busid);
 		status = USBIP_ST_DEV_ERR;
 	}
 	len = usbip_rep_import_encode(status, status == USBIP_ST_OK ? &d : NULL, msg, sizeof(msg));
@@ -299,21 +301,20 @@ static void reply_import(struct usbip_conn *c, const char *busid)
 	if (status != USBIP_ST_OK)
 		return;
 	c->phase = PHASE_URB;
-	c->board = idx;
-	c->gen = b->bus_generation;
+	c->dev = idx;
+	c->gen = sim_bus_dev_generation(dev);
 	c->configured = false;
 	s->importer[idx] = c;
 	usbip_srv_log(s, "usbip: %s: imported %s (serial %s, bus generation %u)", c->peer, busid,
-	     b->serial, (unsigned)b->bus_generation);
+		      sim_bus_dev_serial(dev), (unsigned)c->gen);
 }
 
 /* ---- URB phase ---- */
 
-static bool board_still_there(struct usbip_conn *c)
+static bool dev_still_there(struct usbip_conn *c)
 {
-	struct sim_board *b = c->s->boards[c->board];
-
-	return b->on_bus && b->bus_generation == c->gen;
+	return usbip_srv_dev_present(c->s, (size_t)c->dev) &&
+	       sim_bus_dev_generation(&c->s->devs[c->dev]) == c->gen;
 }
 
 /* The device this connection imported has gone: an unplug for the client. */
@@ -323,23 +324,20 @@ static void conn_unplug(struct usbip_conn *c, const char *why)
 
 	if (c->closing || c->dead)
 		return;
-	usbip_server_busid((size_t)c->board, busid, sizeof(busid));
-	usbip_srv_log(c->s, "usbip: %s: %s %s; closing the importer's connection (unplug)", c->peer,
-	     busid, why);
-	usbip_conn_release_board(c);
+	usbip_server_busid((size_t)c->dev, busid, sizeof(busid));
+	usbip_srv_log(c->s, "usbip: %s: %s %s; closing the importer's connection (unplug)",
+		      c->peer, busid, why);
+	usbip_conn_release_dev(c);
 	conn_close_after_flush(c, DFU_E_NODEV);
 }
 
-void usbip_conn_check_board(struct usbip_conn *c)
+void usbip_conn_check_dev(struct usbip_conn *c)
 {
-	struct sim_board *b;
-
-	if (c->phase != PHASE_URB || c->board < 0 || c->closing || c->dead)
+	if (c->phase != PHASE_URB || c->dev < 0 || c->closing || c->dead)
 		return;
-	b = c->s->boards[c->board];
-	if (!b->on_bus)
+	if (!usbip_srv_dev_present(c->s, (size_t)c->dev))
 		conn_unplug(c, "left the USB bus");
-	else if (b->bus_generation != c->gen)
+	else if (sim_bus_dev_generation(&c->s->devs[c->dev]) != c->gen)
 		conn_unplug(c, "re-enumerated");
 }
 
@@ -360,7 +358,7 @@ static void capture_submit(struct usbip_conn *c, const struct usbip_cmd_submit *
 		.type = USBMON_SUBMIT,
 		.xfer_type = m->base.ep == 0 ? USBMON_XFER_CONTROL : USBMON_XFER_BULK,
 		.epnum = (uint8_t)(m->base.ep | (dir_in ? USBMON_DIR_IN : 0)),
-		.devnum = (uint8_t)(c->board + 1),
+		.devnum = (uint8_t)(c->dev + 1),
 		.busnum = USBIP_SERVER_BUS,
 		.setup_valid = m->base.ep == 0,
 		.status = USBMON_STATUS_INPROGRESS,
@@ -423,9 +421,9 @@ static bool port_reset_heuristic(struct usbip_conn *c, const struct dfu_setup *s
 	usbip_srv_log(c->s, "usbip: %s: GET_DESCRIPTOR(DEVICE, 64) on a configured device: the "
 			    "host reset the port",
 		      c->peer);
-	sim_board_bus_reset(c->s->boards[c->board], now);
+	sim_bus_dev_bus_reset(&c->s->devs[c->dev], now);
 	c->configured = false;
-	if (!board_still_there(c)) {
+	if (!dev_still_there(c)) {
 		conn_unplug(c, "left the bus at the port reset");
 		return false;
 	}
@@ -439,7 +437,7 @@ static bool run_control(struct usbip_conn *c, const struct usbip_cmd_submit *m,
 {
 	struct usbip_server *s = c->s;
 	bool dir_in = m->base.direction == USBIP_DIR_IN;
-	uint64_t now = usbip_server_board_now(s, (size_t)c->board);
+	uint64_t now = usbip_server_board_now(s, (size_t)c->dev);
 
 	if (!port_reset_heuristic(c, &x->setup, now))
 		return false;
@@ -448,7 +446,7 @@ static bool run_control(struct usbip_conn *c, const struct usbip_cmd_submit *m,
 	x->in = s->scratch;
 	x->in_cap = dir_in ? sizeof(s->scratch) : 0;
 	x->now_us = now;
-	*res = sim_board_control(s->boards[c->board], x);
+	*res = sim_bus_dev_control(&s->devs[c->dev], x);
 	return true;
 }
 
@@ -458,7 +456,7 @@ static void finish_without_answer(struct usbip_conn *c, struct usbmon_event *ev)
 {
 	complete_event(ev, USBIP_STATUS_ENODEV, 0, NULL, 0);
 	capture(c->s, ev);
-	if (usbip_srv_persist(c->s, (size_t)c->board) < 0)
+	if (usbip_srv_persist(c->s, (size_t)c->dev) < 0)
 		usbip_srv_log(c->s, "usbip: %s: the chip changed but its state could not be saved",
 			      c->peer);
 	conn_unplug(c, "gave no answer (it is off the bus or resetting)");
@@ -535,7 +533,7 @@ static void hold_or_send(struct usbip_conn *c, uint32_t seqnum, uint8_t *reply, 
 		return;
 	}
 	if (poll_ms && !s->cfg.realtime)
-		s->skip_us[c->board] += (uint64_t)poll_ms * 1000u; /* the host waited, virtually */
+		s->skip_us[c->dev] += (uint64_t)poll_ms * 1000u; /* the host waited, virtually */
 	capture(s, done);
 	out_append(c, reply, len);
 	free(reply);
@@ -564,7 +562,7 @@ static void exec_submit(struct usbip_conn *c, const struct usbip_cmd_submit *m,
 		finish_without_answer(c, &ev);
 		return;
 	}
-	if (usbip_srv_persist(c->s, (size_t)c->board) < 0) {
+	if (usbip_srv_persist(c->s, (size_t)c->dev) < 0) {
 		conn_fail(c, DFU_E_IO, "the chip changed but its state could not be saved; the "
 				       "transfer is not acknowledged");
 		return;
@@ -577,7 +575,7 @@ static void exec_submit(struct usbip_conn *c, const struct usbip_cmd_submit *m,
 		       dir_in && r.actual_length ? reply + USBIP_HEADER_SIZE : NULL,
 		       dir_in ? (uint32_t)r.actual_length : 0);
 	hold_or_send(c, m->base.seqnum, reply, len, &ev, poll_ms);
-	usbip_conn_check_board(c);
+	usbip_conn_check_dev(c);
 }
 
 static void send_ret_unlink(struct usbip_conn *c, uint32_t seqnum, int32_t status)

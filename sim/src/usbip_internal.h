@@ -64,7 +64,7 @@ struct usbip_conn {
 	size_t out_len, out_off, out_cap;
 
 	enum conn_phase phase;
-	int board;			/* imported board, or -1 */
+	int dev;			/* index of the imported device, or -1 */
 	uint32_t gen;			/* its bus generation at import */
 	bool configured;		/* saw SET_CONFIGURATION (bus reset heuristic) */
 
@@ -86,8 +86,10 @@ struct watch {
 
 struct usbip_server {
 	struct usbip_server_config cfg;
-	struct sim_board *boards[USBIP_SERVER_MAX_BOARDS];
-	size_t nboards;
+	struct sim_bus_dev devs[USBIP_SERVER_MAX_BOARDS];
+	/* The board behind devs[i] (persistence, its chip's clock), or NULL. */
+	struct sim_board *board[USBIP_SERVER_MAX_BOARDS];
+	size_t ndevs;
 	struct usbip_conn *importer[USBIP_SERVER_MAX_BOARDS];
 	uint64_t skip_us[USBIP_SERVER_MAX_BOARDS];	/* poll timeouts waited virtually */
 	uint64_t last_mutations[USBIP_SERVER_MAX_BOARDS];
@@ -115,9 +117,11 @@ uint64_t usbip_srv_mono_us(struct usbip_server *s);
 /* One line of the server's log, if it has one. */
 void usbip_srv_log(struct usbip_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Save board i if its chip changed since the last save; negative when the
- * persistence hook failed (the change is not durable). */
+/* Save device i if it is a board whose chip changed since the last save;
+ * negative when the persistence hook failed (the change is not durable). */
 int usbip_srv_persist(struct usbip_server *s, size_t i);
+/* Device i after letting its virtual time catch up: whether it is on the bus. */
+bool usbip_srv_dev_present(struct usbip_server *s, size_t i);
 
 /* ---- usbip_conn.c: one connection ---- */
 
@@ -125,9 +129,9 @@ int usbip_srv_persist(struct usbip_server *s, size_t i);
 size_t usbip_conn_pending(const struct usbip_conn *c);
 /* Handle every complete message in the input buffer. */
 void usbip_conn_process(struct usbip_conn *c);
-/* The connection no longer holds its board. */
-void usbip_conn_release_board(struct usbip_conn *c);
-/* Close the importer's connection if its board left the bus or re-enumerated. */
-void usbip_conn_check_board(struct usbip_conn *c);
+/* The connection no longer holds its device. */
+void usbip_conn_release_dev(struct usbip_conn *c);
+/* Close the importer's connection if its device left the bus or re-enumerated. */
+void usbip_conn_check_dev(struct usbip_conn *c);
 
 #endif

@@ -1,13 +1,14 @@
 /*
- * usbip_server.c - the USB/IP server: boards as busids "1-N" on bus 1, and
+ * usbip_server.c - the USB/IP server: devices as busids "1-N" on bus 1, and
  * one epoll loop that moves bytes between sockets and connections (spec
  * §B; vhci's rules in §B3).
  *
  * The loop accepts clients, reads what they send into their connection
  * (usbip_conn.c, which never touches a socket), writes the replies back,
  * releases held replies on time and sweeps connections that are done. The
- * server object keeps what is shared by all connections: the boards, who
- * imported which, each board's virtual clock and what was last persisted.
+ * server object keeps what is shared by all connections: the devices (any
+ * struct sim_bus_dev; boards also persist), who imported which, each
+ * device's virtual clock and what was last persisted.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
@@ -59,10 +60,10 @@ uint64_t usbip_server_board_now(struct usbip_server *s, size_t board)
 {
 	uint64_t now = usbip_srv_mono_us(s) - s->start_us + s->skip_us[board];
 
-	/* The board may have run an operation into the future (an erase that
+	/* A board may have run an operation into the future (an erase that
 	 * ends after its duration); its clock never goes back. */
-	if (now < s->boards[board]->chip.now_us)
-		now = s->boards[board]->chip.now_us;
+	if (s->board[board] && now < s->board[board]->chip.now_us)
+		now = s->board[board]->chip.now_us;
 	if (now < s->vt_last[board])
 		now = s->vt_last[board];
 	s->vt_last[board] = now;
@@ -78,7 +79,7 @@ int usbip_server_find_busid(const struct usbip_server *s, const char *busid)
 {
 	char want[USBIP_BUSID_SIZE];
 
-	for (size_t i = 0; i < s->nboards; i++) {
+	for (size_t i = 0; i < s->ndevs; i++) {
 		usbip_server_busid(i, want, sizeof(want));
 		if (strcmp(want, busid) == 0)
 			return (int)i;
@@ -88,35 +89,79 @@ int usbip_server_find_busid(const struct usbip_server *s, const char *busid)
 
 bool usbip_server_imported(const struct usbip_server *s, size_t board)
 {
-	return board < s->nboards && s->importer[board] != NULL;
+	return board < s->ndevs && s->importer[board] != NULL;
 }
 
 /* ---- the server object ---- */
 
-int usbip_server_new(struct usbip_server **out, const struct usbip_server_config *cfg,
-		     struct sim_board *const *boards, size_t n)
+bool usbip_srv_dev_present(struct usbip_server *s, size_t i)
+{
+	const struct sim_bus_dev *d = &s->devs[i];
+
+	/* Only a device that keeps time reads the clock: looking at a board
+	 * leaves its virtual time as it was. */
+	if (d->ops->tick)
+		d->ops->tick(d->dev, usbip_server_board_now(s, i));
+	return sim_bus_dev_on_bus(d);
+}
+
+size_t usbip_server_ndevs(const struct usbip_server *s)
+{
+	return s->ndevs;
+}
+
+const struct sim_bus_dev *usbip_server_dev(const struct usbip_server *s, size_t i)
+{
+	return i < s->ndevs ? &s->devs[i] : NULL;
+}
+
+/* ---- the server object ---- */
+
+int usbip_server_new_devs(struct usbip_server **out, const struct usbip_server_config *cfg,
+			  const struct sim_bus_dev *devs, size_t n)
 {
 	struct usbip_server *s;
 
 	*out = NULL;
-	if (!cfg || n > USBIP_SERVER_MAX_BOARDS || (n && !boards))
+	if (!cfg || n > USBIP_SERVER_MAX_BOARDS || (n && !devs))
 		return DFU_E_INVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!sim_bus_dev_valid(&devs[i]))
+			return DFU_E_INVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return DFU_E_NOMEM;
 	s->cfg = *cfg;
 	if (!s->cfg.max_conns)
 		s->cfg.max_conns = USBIP_SERVER_DEFAULT_CONNS;
-	s->nboards = n;
+	s->ndevs = n;
 	for (size_t i = 0; i < n; i++) {
-		s->boards[i] = boards[i];
-		s->last_mutations[i] = boards[i]->chip.mutations;
+		s->devs[i] = devs[i];
+		s->board[i] = sim_board_of_bus_dev(&devs[i]);
+		if (s->board[i])
+			s->last_mutations[i] = s->board[i]->chip.mutations;
 	}
 	s->listen_fd = -1;
 	s->epoll_fd = -1;
 	s->start_us = usbip_srv_mono_us(s);
 	*out = s;
 	return DFU_OK;
+}
+
+int usbip_server_new(struct usbip_server **out, const struct usbip_server_config *cfg,
+		     struct sim_board *const *boards, size_t n)
+{
+	struct sim_bus_dev devs[USBIP_SERVER_MAX_BOARDS];
+
+	*out = NULL;
+	if (!cfg || n > USBIP_SERVER_MAX_BOARDS || (n && !boards))
+		return DFU_E_INVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!boards[i])
+			return DFU_E_INVAL;
+		devs[i] = sim_board_bus_dev(boards[i]);
+	}
+	return usbip_server_new_devs(out, cfg, devs, n);
 }
 
 static void conn_close(struct usbip_conn *c);
@@ -148,10 +193,11 @@ void usbip_server_stop(struct usbip_server *s)
 
 int usbip_srv_persist(struct usbip_server *s, size_t i)
 {
-	struct sim_board *b = s->boards[i];
+	struct sim_board *b = s->board[i];
 	int rc;
 
-	if (b->chip.mutations == s->last_mutations[i] || !s->cfg.persist)
+	/* Only a board has state to persist: other devices forget at power off. */
+	if (!b || b->chip.mutations == s->last_mutations[i] || !s->cfg.persist)
 		return 0;
 	rc = s->cfg.persist(s->cfg.persist_ctx, i, b);
 	if (rc < 0)
@@ -367,7 +413,7 @@ static void conn_read(struct usbip_conn *c)
 			else
 				usbip_srv_log(c->s, "usbip: %s disconnected", c->peer);
 			c->dead = true;
-			usbip_conn_release_board(c);
+			usbip_conn_release_dev(c);
 			return;
 		}
 		if (errno == EINTR)
@@ -375,7 +421,7 @@ static void conn_read(struct usbip_conn *c)
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
 			usbip_srv_log(c->s, "usbip: %s: receive failed: %s", c->peer, strerror(errno));
 			c->dead = true;
-			usbip_conn_release_board(c);
+			usbip_conn_release_dev(c);
 		}
 		return;
 	}
@@ -396,7 +442,7 @@ static void conn_write(struct usbip_conn *c)
 			return;
 		usbip_srv_log(c->s, "usbip: %s: send failed: %s", c->peer, n < 0 ? strerror(errno) : "?");
 		c->dead = true;
-		usbip_conn_release_board(c);
+		usbip_conn_release_dev(c);
 		return;
 	}
 }
@@ -479,7 +525,7 @@ int usbip_server_run_once(struct usbip_server *s, int timeout_ms)
 		if (c->fd < 0 || c->dead)
 			continue;
 		usbip_conn_tick(c);
-		usbip_conn_check_board(c);
+		usbip_conn_check_dev(c);
 		if (usbip_conn_pending(c))
 			conn_write(c);
 	}
@@ -500,10 +546,11 @@ int usbip_server_run(struct usbip_server *s)
 
 void usbip_server_board_changed(struct usbip_server *s, size_t board)
 {
-	if (board >= s->nboards)
+	if (board >= s->ndevs)
 		return;
 	if (usbip_srv_persist(s, board) < 0)
-		usbip_srv_log(s, "usbip: the state of board %zu changed but could not be saved", board + 1);
+		usbip_srv_log(s, "usbip: the state of board %zu changed but could not be saved",
+			      board + 1);
 	if (s->importer[board])
-		usbip_conn_check_board(s->importer[board]);
+		usbip_conn_check_dev(s->importer[board]);
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "dfu/dfu_fsm.h"
+#include "sim/bus_device.h"
 #include "sim/usb_device.h"
 
 #define SIM_DFU11_XFER_MAX 4096
@@ -93,5 +94,11 @@ void sim_dfu11_bus_reset(struct sim_dfu11 *d, uint64_t now_us);
 /* Unplug (mode OFF) and plug in again (DFU or application, as at power on). */
 void sim_dfu11_unplug(struct sim_dfu11 *d);
 void sim_dfu11_plug(struct sim_dfu11 *d, bool app);
+
+/* The device on a port (bus_device.h), with tick. Power on plugs it in as
+ * at power-up: the "firmware" if one was manifested (or it was started in
+ * the application), DFU mode otherwise; power off unplugs it. `d` must
+ * outlive the value. */
+struct sim_bus_dev sim_dfu11_bus_dev(struct sim_dfu11 *d);
 
 #endif

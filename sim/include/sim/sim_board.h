@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/bus_device.h"
 #include "sim/l4_chip.h"
 #include "sim/sim_log.h"
 #include "sim/usb_device.h"
@@ -112,6 +113,12 @@ static inline bool sim_board_on_bus(const struct sim_board *b)
 enum usb_xfer_result sim_board_control(struct sim_board *b, struct usb_ctrl_xfer *x);
 /* The host reset the bus (libusb_reset_device); USB/IP never forwards it. */
 void sim_board_bus_reset(struct sim_board *b, uint64_t now_us);
+
+/* The board as a device on a port (bus_device.h): power is power_on and
+ * power_off; `b` must outlive the value. */
+struct sim_bus_dev sim_board_bus_dev(struct sim_board *b);
+/* The board behind a bus device, or NULL when it is another kind of device. */
+struct sim_board *sim_board_of_bus_dev(const struct sim_bus_dev *d);
 
 /* What the chip runs, in words, for status lines and tests:
  * "ROM DFU bootloader", "application (CRC32 0x1234abcd)", "nothing (lockup: ...)". */

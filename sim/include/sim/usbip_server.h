@@ -1,18 +1,20 @@
 /*
- * usbip_server.h - export emulated boards as USB devices over USB/IP.
+ * usbip_server.h - export emulated devices (boards, plain DFU 1.1 devices:
+ * any struct sim_bus_dev) over USB/IP.
  *
  * A single-threaded epoll loop serves the USB/IP protocol (version 0x0111,
  * shared/spec/dfu-util-usbip-wireshark.md §B) on a TCP socket bound to
- * 127.0.0.1 unless another address is asked for. Board i is busid "1-<i+1>"
- * on bus 1, device i+1, full speed. A client lists the boards that are on
+ * 127.0.0.1 unless another address is asked for. Device i is busid "1-<i+1>"
+ * on bus 1, device i+1, full speed. A client lists the devices that are on
  * the USB bus (OP_REQ_DEVLIST), imports one (OP_REQ_IMPORT; one importer per
- * board, others get ST_DEV_BUSY) and then sends URBs on the same connection:
- * each control transfer on ep0 goes to sim_board_control() and comes back as
- * a RET_SUBMIT that follows the rules vhci enforces (actual_length never
- * above the request, no data on OUT replies, stalls as -EPIPE,
- * number_of_packets 0, seqnum echoed). When the board leaves the bus or
+ * device, others get ST_DEV_BUSY) and then sends URBs on the same connection:
+ * each control transfer on ep0 goes to the device's control operation
+ * (sim/bus_device.h) and comes back as a RET_SUBMIT that follows the rules
+ * vhci enforces (actual_length never above the request, no data on OUT
+ * replies, stalls as -EPIPE,
+ * number_of_packets 0, seqnum echoed). When the device leaves the bus or
  * re-enumerates (leave, reset, option-byte write, power), the importer's
- * connection is closed, which vhci reports as an unplug; the board is listed
+ * connection is closed, which vhci reports as an unplug; the device is listed
  * again once it is back. Every connection is a fresh import, so a client
  * that reconnects (QEMU's chardev with reconnect=1) simply imports again.
  *
@@ -22,12 +24,17 @@
  * and nothing else. The byte handling of a connection is reachable without
  * sockets (sim/usbip_conn.h), for tests and the fuzzer.
  *
- * Time: each board runs on a virtual clock that follows the monotonic clock
- * from the server's start. Without `realtime`, a GETSTATUS reply's
- * bwPollTimeout advances that board's clock at once (the host "waited"); with
+ * Time: each device runs on a virtual clock that follows the monotonic clock
+ * from the server's start; a device with a tick operation is ticked to it
+ * before it is looked at. Without `realtime`, a GETSTATUS reply's
+ * bwPollTimeout advances that device's clock at once (the host "waited"); with
  * `realtime`, the reply is held for bwPollTimeout of real time instead, and
  * a CMD_UNLINK of a held URB cancels it (RET_UNLINK -ECONNRESET, never a
  * RET_SUBMIT). Nothing here sleeps.
+ *
+ * Only boards (sim_board_of_bus_dev() finds them) have state to persist and
+ * a chip whose clock the device's clock never falls behind; for any other
+ * device those steps are skipped.
  */
 #ifndef SIM_USBIP_SERVER_H
 #define SIM_USBIP_SERVER_H
@@ -38,6 +45,7 @@
 
 #include "dfu/error.h"
 #include "dfu/usbmon_pcap.h"
+#include "sim/bus_device.h"
 #include "sim/sim_board.h"
 #include "sim/usbip_conn.h"
 
@@ -62,8 +70,9 @@ struct usbip_server_config {
 	 * give the board a USB bus reset before answering it. */
 	bool bus_reset_heuristic;
 
-	/* Called after a transfer that changed the chip's flash, option bytes
-	 * or OTP (chip.mutations moved), before its RET_SUBMIT is sent. A
+	/* Called, for boards only, after a transfer that changed the chip's
+	 * flash, option bytes or OTP (chip.mutations moved), before its
+	 * RET_SUBMIT is sent. `board` is the device's index. A
 	 * negative return means the change is not durable: the reply is not
 	 * sent and the connection closes. */
 	int (*persist)(void *ctx, size_t board, struct sim_board *b);
@@ -80,10 +89,18 @@ struct usbip_server_config {
 	void *clock_ctx;
 };
 
-/* A server for `n` boards (not copied; the caller keeps them alive and
- * powers them). Opens no socket yet. DFU_E_INVAL, DFU_E_NOMEM. */
+/* A server for `n` devices, device i as busid "1-<i+1>". The table is
+ * copied; the devices are not (the caller keeps them alive and powers
+ * them). Opens no socket yet. DFU_E_INVAL (also for a device without a
+ * required operation), DFU_E_NOMEM. */
+int usbip_server_new_devs(struct usbip_server **out, const struct usbip_server_config *cfg,
+			  const struct sim_bus_dev *devs, size_t n);
+/* The same for `n` boards: device i is sim_board_bus_dev(boards[i]). */
 int usbip_server_new(struct usbip_server **out, const struct usbip_server_config *cfg,
 		     struct sim_board *const *boards, size_t n);
+/* How many devices it serves, and device i (NULL past the end). */
+size_t usbip_server_ndevs(const struct usbip_server *s);
+const struct sim_bus_dev *usbip_server_dev(const struct usbip_server *s, size_t i);
 void usbip_server_free(struct usbip_server *s);
 
 /* Bind and listen (SO_REUSEADDR), and create the epoll set. DFU_E_INVAL for
@@ -106,15 +123,16 @@ int usbip_server_run_once(struct usbip_server *s, int timeout_ms);
 int usbip_server_run(struct usbip_server *s);
 void usbip_server_stop(struct usbip_server *s);
 
-/* The board's virtual time now (for actions from the control channel). */
+/* Device `board`'s virtual time now (for actions from the control channel). */
 uint64_t usbip_server_board_now(struct usbip_server *s, size_t board);
-/* Something outside USB/IP acted on a board (power, reset, BOOT0): close
- * its importer if it left the bus, persist a change. */
+/* Something outside USB/IP acted on device `board` (power, reset, BOOT0):
+ * close its importer if it left the bus or re-enumerated, persist a board's
+ * change. */
 void usbip_server_board_changed(struct usbip_server *s, size_t board);
-/* Index of the board with this busid ("1-2"), or -1. */
+/* Index of the device with this busid ("1-2"), or -1. */
 int usbip_server_find_busid(const struct usbip_server *s, const char *busid);
 void usbip_server_busid(size_t board, char *out, size_t cap);
-/* Whether a client has imported the board now. */
+/* Whether a client has imported device `board` now. */
 bool usbip_server_imported(const struct usbip_server *s, size_t board);
 
 #endif
