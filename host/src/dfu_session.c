@@ -1,12 +1,14 @@
 /*
  * dfu_session.c - the DFU/DfuSe session engine (see dfu_session.h).
  *
- * Layers, bottom up: xfer() sends one control transfer and counts it;
+ * Layers, bottom up: session_xfer() sends one control transfer and counts it;
  * dfu_req() wraps a DFU class request in the host side of core's state
  * machine, so the engine never sends what DFU 1.1 forbids in the states the
  * device may be in, and every reply is checked against what may follow;
  * poll_done() waits out a DNLOAD the DfuSe way; the public operations build
  * on those. Every loop is bounded by a count or by op_timeout_ms of waiting.
+ * Finding the device and selecting an alt setting is dfu_select.c's; it
+ * shares the request layer through dfu_session_internal.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,9 +19,9 @@
 #include "dfu/usb_desc.h"
 #include "host/dfu_session.h"
 #include "host/stm32_rom.h"
+#include "dfu_session_internal.h"
 
 #define BIT(s) DFU_STATE_BIT(s)
-#define ALL_STATES ((uint16_t)((1u << DFU_STATE_COUNT) - 1))
 #define ERASED_WORD 0xFFFFFFFFu
 
 /* poll_done() modes */
@@ -30,13 +32,6 @@ enum reset_mode {
 };
 
 /* ---- small helpers ---- */
-
-void dfu_match_any(struct dfu_match *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->vid = m->pid = -1;
-	m->intf = m->alt = -1;
-}
 
 void dfu_session_opts_default(struct dfu_session_opts *o)
 {
@@ -79,9 +74,7 @@ const char *dfu_session_errmsg(const struct dfu_session *s)
 	return s->err;
 }
 
-static int fail(struct dfu_session *s, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct dfu_session *s, int err, const char *fmt, ...)
+int session_fail(struct dfu_session *s, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -90,8 +83,7 @@ static int fail(struct dfu_session *s, int err, const char *fmt, ...)
 	return err;
 }
 
-static void set_op(struct dfu_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_op(struct dfu_session *s, const char *fmt, ...)
+void session_set_op(struct dfu_session *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -103,11 +95,6 @@ static void progress(struct dfu_session *s, enum dfu_phase p, size_t done, size_
 {
 	if (s->o.progress)
 		s->o.progress(s->o.progress_ctx, p, done, total);
-}
-
-static size_t min_size(size_t a, size_t b)
-{
-	return a < b ? a : b;
 }
 
 /* The selected alt's memory name without the ROM's trailing spaces. */
@@ -145,15 +132,15 @@ static void mem_extent(const struct dfu_session *s, char *buf, size_t cap)
 
 /* ---- one control transfer ---- */
 
-static int xfer(struct dfu_session *s, const struct dfu_setup *st, const uint8_t *out,
-		uint8_t *in)
+int session_xfer(struct dfu_session *s, const struct dfu_setup *st, const uint8_t *out,
+		 uint8_t *in)
 {
 	bool is_in = dfu_setup_is_in(st);
 	int rc;
 
 	if (!s->h)
-		return fail(s, DFU_E_NODEV, "%s: the device is not open any more; open it again",
-			    s->op);
+		return session_fail(s, DFU_E_NODEV,
+				    "%s: the device is not open any more; open it again", s->op);
 	s->stats.requests++;
 	if ((st->bmRequestType & 0x60) == 0x20 && st->bRequest < DFU_REQUEST_COUNT)
 		s->stats.dfu[st->bRequest]++;
@@ -172,17 +159,17 @@ static int xfer(struct dfu_session *s, const struct dfu_setup *st, const uint8_t
 		rc = xport_control(&s->x, s->h, st, out, in, s->o.ctrl_timeout_ms);
 	}
 	if (rc > (int)st->wLength)
-		return fail(s, DFU_E_PROTOCOL,
-			    "%s: the device sent %d bytes in answer to a request for %u; "
-			    "a USB device may never send more than wLength",
-			    s->op, rc, st->wLength);
+		return session_fail(s, DFU_E_PROTOCOL,
+				    "%s: the device sent %d bytes in answer to a request for %u; "
+				    "a USB device may never send more than wLength",
+				    s->op, rc, st->wLength);
 	if (rc == DFU_E_NODEV)
 		s->gone = true;
 	return rc;
 }
 
 /* A sentence for a failed transfer; returns rc. */
-static int xfer_fail(struct dfu_session *s, int rc, const char *what)
+int session_xfer_fail(struct dfu_session *s, int rc, const char *what)
 {
 	char states[200];
 
@@ -195,21 +182,21 @@ static int xfer_fail(struct dfu_session *s, int rc, const char *what)
 			snprintf(states, sizeof(states), "any state");
 		else
 			dfu_state_mask_text(s->fsm.possible, states, sizeof(states));
-		return fail(s, rc, "%s: the device stalled %s (it may now be in %s)", s->op, what,
-			    states);
+		return session_fail(s, rc, "%s: the device stalled %s (it may now be in %s)",
+				    s->op, what, states);
 	case DFU_E_NODEV:
 		if (!s->h)
 			return rc; /* closed before: dfu_req said so */
-		return fail(s, rc,
-			    "%s: the device disconnected during %s; check the cable and power, "
-			    "then look for it with -l",
-			    s->op, what);
+		return session_fail(s, rc,
+				    "%s: the device disconnected during %s; check "
+				    "the cable and power, then look for it with -l",
+				    s->op, what);
 	case DFU_E_TIMEOUT:
-		return fail(s, rc, "%s: no answer to %s within %u ms", s->op, what,
-			    s->o.ctrl_timeout_ms);
+		return session_fail(s, rc, "%s: no answer to %s within %u ms", s->op, what,
+				    s->o.ctrl_timeout_ms);
 	default:
-		return fail(s, rc, "%s: %s failed on the %s transport: %s", s->op, what,
-			    s->x.ops->name, dfu_strerror(rc));
+		return session_fail(s, rc, "%s: %s failed on the %s transport: %s", s->op, what,
+				    s->x.ops->name, dfu_strerror(rc));
 	}
 }
 
@@ -226,14 +213,15 @@ static int dfu_req(struct dfu_session *s, enum dfu_request req, uint16_t value,
 	int rc;
 
 	if (!s->h)
-		return fail(s, DFU_E_NODEV,
-			    "%s: the device is not open any more: it left DFU mode (leave, reset, "
-			    "option-byte write); open it again",
-			    s->op);
+		return session_fail(s, DFU_E_NODEV,
+				    "%s: the device is not open any more: it left DFU "
+				    "mode (leave, reset, option-byte write); open it again",
+				    s->op);
 	if (dfu_host_fsm_sent(&next, &st, false, &d) < 0)
-		return fail(s, DFU_E_STATE, "%s: dfu-flash refuses to break the protocol: %s",
-			    s->op, d.msg);
-	rc = xfer(s, &st, out, in);
+		return session_fail(s, DFU_E_STATE,
+				    "%s: dfu-flash refuses to break the protocol: %s", s->op,
+				    d.msg);
+	rc = session_xfer(s, &st, out, in);
 	if (rc == DFU_E_STALL)
 		dfu_host_fsm_sent(&s->fsm, &st, true, NULL);
 	else if (rc >= 0)
@@ -250,38 +238,38 @@ int dfu_session_get_status(struct dfu_session *s, struct dfu_status_reply *r)
 	memset(r, 0, sizeof(*r));
 	rc = dfu_req(s, DFU_GETSTATUS, 0, NULL, b, DFU_STATUS_SIZE);
 	if (rc < 0)
-		return xfer_fail(s, rc, "DFU_GETSTATUS");
+		return session_xfer_fail(s, rc, "DFU_GETSTATUS");
 	if (rc < DFU_STATUS_SIZE) {
 		s->fsm.possible = ALL_STATES; /* we no longer know */
-		return fail(s, DFU_E_PROTOCOL,
-			    "%s: the device answered DFU_GETSTATUS with %d bytes; DFU 1.1 "
-			    "§6.1.2 requires 6 (dfu-util would take it for dfuERROR)",
-			    s->op, rc);
+		return session_fail(s, DFU_E_PROTOCOL,
+				    "%s: the device answered DFU_GETSTATUS with %d bytes; DFU 1.1 "
+				    "§6.1.2 requires 6 (dfu-util would take it for dfuERROR)",
+				    s->op, rc);
 	}
 	dfu_status_decode(b, DFU_STATUS_SIZE, r);
 	if (r->bState == DFU_STATE_APP_IDLE || r->bState == DFU_STATE_APP_DETACH)
-		return fail(s, DFU_E_STATE,
-			    "%s: the device is in run-time mode (%s), not DFU mode; detach it "
-			    "into its bootloader first (-e)",
-			    s->op, dfu_state_name(r->bState));
+		return session_fail(s, DFU_E_STATE,
+				    "%s: the device is in run-time mode (%s), not DFU "
+				    "mode; detach it into its bootloader first (-e)",
+				    s->op, dfu_state_name(r->bState));
 	if (dfu_host_fsm_observed(&s->fsm, r, false, &d) < 0) {
 		s->fsm.possible = ALL_STATES;
-		return fail(s, DFU_E_PROTOCOL, "%s: %s", s->op, d.msg);
+		return session_fail(s, DFU_E_PROTOCOL, "%s: %s", s->op, d.msg);
 	}
 	s->status = *r;
 	return 0;
 }
 
 /* Wait bwPollTimeout, within the operation's budget. */
-static int wait_poll(struct dfu_session *s, uint32_t ms, uint64_t *waited)
+int session_wait_poll(struct dfu_session *s, uint32_t ms, uint64_t *waited)
 {
 	if (s->o.poll_clamp_ms && ms > s->o.poll_clamp_ms)
 		ms = s->o.poll_clamp_ms; /* --poll clamp=MS: the device over-reports */
 	if (*waited + ms > s->o.op_timeout_ms)
-		return fail(s, DFU_E_TIMEOUT,
-			    "%s: the device is still busy after %llu ms and asks for %u ms more; "
-			    "the limit for one operation is %u ms",
-			    s->op, (unsigned long long)*waited, ms, s->o.op_timeout_ms);
+		return session_fail(s, DFU_E_TIMEOUT,
+				    "%s: the device is still busy after %llu ms and asks "
+				    "for %u ms more; the limit for one operation is %u ms",
+				    s->op, (unsigned long long)*waited, ms, s->o.op_timeout_ms);
 	if (ms)
 		xport_sleep_ms(&s->x, ms);
 	*waited += ms;
@@ -289,10 +277,10 @@ static int wait_poll(struct dfu_session *s, uint32_t ms, uint64_t *waited)
 	return 0;
 }
 
-static int simple_req(struct dfu_session *s, enum dfu_request req)
+int session_simple_req(struct dfu_session *s, enum dfu_request req)
 {
 	int rc = dfu_req(s, req, 0, NULL, NULL, 0);
-	return rc < 0 ? xfer_fail(s, rc, dfu_request_name(req)) : 0;
+	return rc < 0 ? session_xfer_fail(s, rc, dfu_request_name(req)) : 0;
 }
 
 /* The device reported dfuERROR: say why, then clear it so it stays usable. */
@@ -340,7 +328,7 @@ static int stalled_why(struct dfu_session *s, const char *what)
 {
 	char stalled[DFU_SESSION_ERR_MAX];
 	struct dfu_status_reply r;
-	int rc = xfer_fail(s, DFU_E_STALL, what);
+	int rc = session_xfer_fail(s, DFU_E_STALL, what);
 
 	snprintf(stalled, sizeof(stalled), "%s", s->err);
 	if (dfu_session_get_status(s, &r) == 0 && r.bState == DFU_STATE_ERROR &&
@@ -372,7 +360,7 @@ static int poll_done(struct dfu_session *s, enum reset_mode mode)
 			 * ticket 40). Wait the same time again. */
 			stalls++;
 			s->stats.stalls_tolerated++;
-			rc = wait_poll(s, last_poll, &waited);
+			rc = session_wait_poll(s, last_poll, &waited);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -389,16 +377,17 @@ static int poll_done(struct dfu_session *s, enum reset_mode mode)
 			busy_seen = true;
 			if (r.bwPollTimeout == 0) {
 				if (++zero >= s->o.max_zero_polls)
-					return fail(s, DFU_E_TIMEOUT,
-						    "%s: the device is stuck: %u status replies in a "
-						    "row said dfuDNBUSY with bwPollTimeout 0; "
-						    "power-cycle it and retry",
-						    s->op, zero);
+					return session_fail(s, DFU_E_TIMEOUT,
+							    "%s: the device is stuck: %u "
+							    "status replies in a row said "
+							    "dfuDNBUSY with bwPollTimeout "
+							    "0; power-cycle it and retry",
+							    s->op, zero);
 			} else {
 				zero = 0;
 				last_poll = r.bwPollTimeout;
 			}
-			rc = wait_poll(s, r.bwPollTimeout, &waited);
+			rc = session_wait_poll(s, r.bwPollTimeout, &waited);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -411,8 +400,8 @@ static int poll_done(struct dfu_session *s, enum reset_mode mode)
 		default:
 			/* The state machine lets nothing else through after a
 			 * DNLOAD; this is a second line of defence. */
-			return fail(s, DFU_E_PROTOCOL, "%s: the device answered %s", s->op,
-				    dfu_state_name(r.bState));
+			return session_fail(s, DFU_E_PROTOCOL, "%s: the device answered %s", s->op,
+					    dfu_state_name(r.bState));
 		}
 	}
 }
@@ -432,9 +421,9 @@ static int ready(struct dfu_session *s, uint16_t ok)
 		if (p && !(p & ~ok))
 			return 0;
 		if (p == BIT(DFU_STATE_ERROR))
-			rc = simple_req(s, DFU_CLRSTATUS);
+			rc = session_simple_req(s, DFU_CLRSTATUS);
 		else if (p && !(p & ~abortable))
-			rc = simple_req(s, DFU_ABORT);
+			rc = session_simple_req(s, DFU_ABORT);
 		else
 			rc = dfu_session_get_status(s, &r);
 		if (rc < 0)
@@ -442,13 +431,13 @@ static int ready(struct dfu_session *s, uint16_t ok)
 	}
 	dfu_state_mask_text(s->fsm.possible, states, sizeof(states));
 	dfu_state_mask_text(ok, want, sizeof(want));
-	return fail(s, DFU_E_STATE, "%s: the device stays in %s and does not reach %s; "
-		    "power-cycle it and retry", s->op, states, want);
+	return session_fail(s, DFU_E_STATE, "%s: the device stays in %s and does not reach %s; "
+			    "power-cycle it and retry", s->op, states, want);
 }
 
 int dfu_session_to_idle(struct dfu_session *s)
 {
-	set_op(s, "abort to dfuIDLE");
+	session_set_op(s, "abort to dfuIDLE");
 	return ready(s, BIT(DFU_STATE_IDLE));
 }
 
@@ -464,38 +453,40 @@ static int check_range(struct dfu_session *s, uint32_t addr, size_t len, uint8_t
 		return 0;
 	end = (uint64_t)addr + len - 1;
 	if (end > 0xFFFFFFFFu)
-		return fail(s, DFU_E_OVERFLOW,
-			    "%zu bytes at 0x%08X run past the end of the 32-bit address space; "
-			    "check -s and the image size",
-			    len, addr);
+		return session_fail(s, DFU_E_OVERFLOW,
+				    "%zu bytes at 0x%08X run past the end of the "
+				    "32-bit address space; check -s and the image size",
+				    len, addr);
 	if (s->o.force || !s->dfuse)
 		return 0;
 	if (!s->layout_ok)
-		return fail(s, DFU_E_FORMAT,
-			    "alt %u's name \"%.80s\" is not a DfuSe memory layout "
-			    "(@Name/0xADDRESS/COUNT*SIZEKg); without it dfu-flash cannot check "
-			    "addresses or find the pages to erase: add :force to -s to go ahead",
-			    s->alt, s->alt_name);
+		return session_fail(s, DFU_E_FORMAT,
+				    "alt %u's name \"%.80s\" is not a DfuSe memory "
+				    "layout (@Name/0xADDRESS/COUNT*SIZEKg); without "
+				    "it dfu-flash cannot check addresses or find "
+				    "the pages to erase: add :force to -s to go ahead",
+				    s->alt, s->alt_name);
 	mem_name(s, name, sizeof(name));
 	mem_extent(s, extent, sizeof(extent));
 	while (a <= end) {
 		const struct dfuse_segment *g = dfuse_layout_find(&s->layout, (uint32_t)a);
 		if (!g) {
 			if (a == addr)
-				return fail(s, DFU_E_RANGE,
-					    "address 0x%08X is outside \"%s\" (%s); check -s", addr,
-					    name, extent);
-			return fail(s, DFU_E_RANGE,
-				    "%zu bytes at 0x%08X end at 0x%08X, past the end of \"%s\" "
-				    "(%s); check -s and the image size",
-				    len, addr, (uint32_t)end, name, extent);
+				return session_fail(s, DFU_E_RANGE,
+						    "address 0x%08X is outside "
+						    "\"%s\" (%s); check -s", addr,
+						    name, extent);
+			return session_fail(s, DFU_E_RANGE,
+					    "%zu bytes at 0x%08X end at 0x%08X, past the "
+					    "end of \"%s\" (%s); check -s and the image size",
+					    len, addr, (uint32_t)end, name, extent);
 		}
 		if ((g->type & need) != need)
-			return fail(s, DFU_E_RANGE,
-				    "cannot %s 0x%08X: \"%s\" segment 0x%08X-0x%08X is '%s' only; "
-				    "use -s ...:force to try anyway",
-				    what, (uint32_t)a, name, g->start, g->end,
-				    dfuse_mem_type_text(g->type));
+			return session_fail(s, DFU_E_RANGE,
+					    "cannot %s 0x%08X: \"%s\" segment 0x%08X-0x%08X "
+					    "is '%s' only; use -s ...:force to try anyway",
+					    what, (uint32_t)a, name, g->start, g->end,
+					    dfuse_mem_type_text(g->type));
 		if (g->end >= end)
 			break;
 		a = (uint64_t)g->end + 1;
@@ -527,14 +518,14 @@ static int special(struct dfu_session *s, enum dfuse_cmd_kind kind, uint32_t add
 	int n, rc;
 
 	if (kind == DFUSE_SET_ADDRESS || kind == DFUSE_ERASE_PAGE)
-		set_op(s, "%s 0x%08X", dfuse_cmd_name(kind), address);
+		session_set_op(s, "%s 0x%08X", dfuse_cmd_name(kind), address);
 	else
-		set_op(s, "%s", dfuse_cmd_name(kind));
+		session_set_op(s, "%s", dfuse_cmd_name(kind));
 	if (!s->dfuse)
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "%s is a DfuSe command, and this device speaks plain DFU "
-			    "(bcdDFUVersion 0x%04X)",
-			    dfuse_cmd_name(kind), s->func.bcdDFUVersion);
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "%s is a DfuSe command, and this device speaks plain DFU "
+				    "(bcdDFUVersion 0x%04X)",
+				    dfuse_cmd_name(kind), s->func.bcdDFUVersion);
 	if (check && kind == DFUSE_SET_ADDRESS) {
 		rc = check_range(s, address, 1, 0, "address");
 		if (rc < 0)
@@ -550,7 +541,7 @@ static int special(struct dfu_session *s, enum dfuse_cmd_kind kind, uint32_t add
 		return rc;
 	n = dfuse_cmd_encode(&c, buf, sizeof(buf));
 	if (n < 0)
-		return fail(s, n, "%s: cannot encode the command", s->op);
+		return session_fail(s, n, "%s: cannot encode the command", s->op);
 	s->stats.dfuse[kind]++;
 	s->pointer_known = false;
 	rc = dfu_req(s, DFU_DNLOAD, 0, buf, NULL, (uint16_t)n);
@@ -559,7 +550,7 @@ static int special(struct dfu_session *s, enum dfuse_cmd_kind kind, uint32_t add
 		return 0;
 	}
 	if (rc < 0)
-		return xfer_fail(s, rc, "DFU_DNLOAD");
+		return session_xfer_fail(s, rc, "DFU_DNLOAD");
 	rc = poll_done(s, mode);
 	if (rc < 0)
 		return rc;
@@ -654,17 +645,17 @@ int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t 
 	uint32_t block = 0; /* 0: the pointer must be set first */
 	int rc;
 
-	set_op(s, "download of %zu bytes at 0x%08X", len, address);
+	session_set_op(s, "download of %zu bytes at 0x%08X", len, address);
 	if (!s->dfuse)
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "%s: addressed download needs a DfuSe device (bcdDFUVersion 0x011A); "
-			    "this one reports 0x%04X",
-			    s->op, s->func.bcdDFUVersion);
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "%s: addressed download needs a DfuSe device "
+				    "(bcdDFUVersion 0x011A); this one reports 0x%04X",
+				    s->op, s->func.bcdDFUVersion);
 	if (!(s->func.bmAttributes & DFU_ATTR_CAN_DNLOAD))
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "the device does not accept downloads (bmAttributes 0x%02X lacks "
-			    "bitCanDnload)",
-			    s->func.bmAttributes);
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "the device does not accept downloads "
+				    "(bmAttributes 0x%02X lacks bitCanDnload)",
+				    s->func.bmAttributes);
 	if (len == 0)
 		return 0;
 	rc = check_range(s, address, len, DFUSE_MEM_WRITEABLE, "write");
@@ -688,13 +679,13 @@ int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t 
 				return rc;
 			block = DFUSE_BLOCK_DATA_FIRST;
 		}
-		set_op(s, "DFU_DNLOAD block %u (%u bytes for 0x%08X)", block, n, at);
+		session_set_op(s, "DFU_DNLOAD block %u (%u bytes for 0x%08X)", block, n, at);
 		rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_DNLOAD_IDLE));
 		if (rc < 0)
 			return rc;
 		rc = dfu_req(s, DFU_DNLOAD, (uint16_t)block, data + off, NULL, n);
 		if (rc < 0)
-			return xfer_fail(s, rc, "DFU_DNLOAD");
+			return session_xfer_fail(s, rc, "DFU_DNLOAD");
 		/* will-reset (dfu-util's man page: "e.g. option bytes write"):
 		 * the ROM programs the last block, then resets with an option
 		 * load instead of answering again (AN3156 §5.1). */
@@ -732,9 +723,10 @@ static int manifest_reset(struct dfu_session *s)
 	s->h = NULL;
 	s->gone = true;
 	if (rc < 0)
-		return fail(s, rc, "%s: the USB reset that ends dfuMANIFEST-WAIT-RESET failed on "
-			    "the %s transport: %s; unplug and replug the device",
-			    s->op, s->x.ops->name, dfu_strerror(rc));
+		return session_fail(s, rc,
+				    "%s: the USB reset that ends dfuMANIFEST-WAIT-RESET failed on "
+				    "the %s transport: %s; unplug and replug the device",
+				    s->op, s->x.ops->name, dfu_strerror(rc));
 	return 0;
 }
 
@@ -746,10 +738,10 @@ static int manifest(struct dfu_session *s, uint16_t block)
 	unsigned zero = 0;
 	int rc;
 
-	set_op(s, "manifestation (zero-length DFU_DNLOAD, block %u)", block);
+	session_set_op(s, "manifestation (zero-length DFU_DNLOAD, block %u)", block);
 	rc = dfu_req(s, DFU_DNLOAD, block, NULL, NULL, 0);
 	if (rc < 0)
-		return xfer_fail(s, rc, "DFU_DNLOAD");
+		return session_xfer_fail(s, rc, "DFU_DNLOAD");
 	for (;;) {
 		rc = dfu_session_get_status(s, &r);
 		if (rc == DFU_E_NODEV && !tolerant)
@@ -762,11 +754,12 @@ static int manifest(struct dfu_session *s, uint16_t block)
 		case DFU_STATE_MANIFEST_SYNC:
 		case DFU_STATE_MANIFEST:
 			if (r.bwPollTimeout == 0 && ++zero >= s->o.max_zero_polls)
-				return fail(s, DFU_E_TIMEOUT,
-					    "%s: the device is stuck: %u status replies in a row said "
-					    "%s with bwPollTimeout 0; power-cycle it",
-					    s->op, zero, dfu_state_name(r.bState));
-			rc = wait_poll(s, r.bwPollTimeout, &waited);
+				return session_fail(s, DFU_E_TIMEOUT,
+						    "%s: the device is stuck: %u status "
+						    "replies in a row said %s with "
+						    "bwPollTimeout 0; power-cycle it",
+						    s->op, zero, dfu_state_name(r.bState));
+			rc = session_wait_poll(s, r.bwPollTimeout, &waited);
 			if (rc < 0)
 				return rc;
 			/* Not tolerant: after dfuMANIFEST comes dfuMANIFEST-WAIT-RESET,
@@ -779,8 +772,8 @@ static int manifest(struct dfu_session *s, uint16_t block)
 		case DFU_STATE_ERROR:
 			return device_error(s, &r);
 		default:
-			return fail(s, DFU_E_PROTOCOL, "%s: the device answered %s", s->op,
-				    dfu_state_name(r.bState));
+			return session_fail(s, DFU_E_PROTOCOL, "%s: the device answered %s", s->op,
+					    dfu_state_name(r.bState));
 		}
 	}
 }
@@ -791,30 +784,30 @@ int dfu_session_dfu_download(struct dfu_session *s, const uint8_t *data, size_t 
 	uint16_t block = 0;
 	int rc;
 
-	set_op(s, "download of %zu bytes", len);
+	session_set_op(s, "download of %zu bytes", len);
 	if (s->dfuse)
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "%s: the device speaks DfuSe (bcdDFUVersion 0x011A): give the address "
-			    "with -s or use a .dfu file",
-			    s->op);
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "%s: the device speaks DfuSe (bcdDFUVersion "
+				    "0x011A): give the address with -s or use a .dfu file",
+				    s->op);
 	if (!(s->func.bmAttributes & DFU_ATTR_CAN_DNLOAD))
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "the device does not accept downloads (bmAttributes 0x%02X lacks "
-			    "bitCanDnload)",
-			    s->func.bmAttributes);
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "the device does not accept downloads "
+				    "(bmAttributes 0x%02X lacks bitCanDnload)",
+				    s->func.bmAttributes);
 	if (len == 0)
-		return fail(s, DFU_E_SIZE, "%s: nothing to write (DFU 1.1 forbids an empty "
-			    "download: a zero-length block ends one)", s->op);
+		return session_fail(s, DFU_E_SIZE, "%s: nothing to write (DFU 1.1 forbids an empty "
+				    "download: a zero-length block ends one)", s->op);
 	while (off < len) {
 		uint16_t n = (uint16_t)min_size(s->xfer, len - off);
 
-		set_op(s, "DFU_DNLOAD block %u (%u bytes at offset %zu)", block, n, off);
+		session_set_op(s, "DFU_DNLOAD block %u (%u bytes at offset %zu)", block, n, off);
 		rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_DNLOAD_IDLE));
 		if (rc < 0)
 			return rc;
 		rc = dfu_req(s, DFU_DNLOAD, block, data + off, NULL, n);
 		if (rc < 0)
-			return xfer_fail(s, rc, "DFU_DNLOAD");
+			return session_xfer_fail(s, rc, "DFU_DNLOAD");
 		rc = poll_done(s, RESET_NO);
 		if (rc < 0)
 			return rc;
@@ -837,14 +830,14 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 
 	*got = 0;
 	if (s->dfuse)
-		set_op(s, "upload of %zu bytes from 0x%08X", len, address);
+		session_set_op(s, "upload of %zu bytes from 0x%08X", len, address);
 	else
-		set_op(s, "upload");
+		session_set_op(s, "upload");
 	if (!(s->func.bmAttributes & DFU_ATTR_CAN_UPLOAD))
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "the device does not support upload (bmAttributes 0x%02X lacks "
-			    "bitCanUpload), so it cannot be read back; skip verify",
-			    s->func.bmAttributes);
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "the device does not support upload (bmAttributes 0x%02X lacks "
+				    "bitCanUpload), so it cannot be read back; skip verify",
+				    s->func.bmAttributes);
 	if (len == 0)
 		return 0;
 	rc = check_range(s, address, len, DFUSE_MEM_READABLE, "read");
@@ -861,10 +854,11 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 			block = DFUSE_BLOCK_DATA_FIRST;
 		}
 		if (s->dfuse)
-			set_op(s, "DFU_UPLOAD block %u (%u bytes from 0x%08X)", block, want, at);
+			session_set_op(s, "DFU_UPLOAD block %u (%u bytes from 0x%08X)", block, want,
+				       at);
 		else
-			set_op(s, "DFU_UPLOAD block %u (%u bytes at offset %zu)", block & 0xFFFF, want,
-			       off);
+			session_set_op(s, "DFU_UPLOAD block %u (%u bytes at offset %zu)",
+				       block & 0xFFFF, want, off);
 		rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_UPLOAD_IDLE));
 		if (rc < 0)
 			return rc;
@@ -873,7 +867,7 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 		if (rc == DFU_E_STALL)
 			return stalled_why(s, "DFU_UPLOAD");
 		if (rc < 0)
-			return xfer_fail(s, rc, "DFU_UPLOAD");
+			return session_xfer_fail(s, rc, "DFU_UPLOAD");
 		/* DFU 1.1 §6.2: a short frame ends the upload. */
 		s->fsm.possible = (size_t)rc < want ? BIT(DFU_STATE_IDLE) : BIT(DFU_STATE_UPLOAD_IDLE);
 		if (fn)
@@ -945,18 +939,20 @@ int dfu_session_verify(struct dfu_session *s, uint32_t address, const uint8_t *d
 	if (v.diffs) {
 		uint32_t at = address + (uint32_t)v.first;
 		bool flash = flash_alt_base(s, &base);
-		return fail(s, DFU_E_VERIFY,
-			    "verify failed: %zu of %zu bytes differ, the first at 0x%08X (wrote "
-			    "0x%02X, read back 0x%02X)%s",
-			    v.diffs, got, at, v.want[v.first], v.read,
-			    flash ? "; an STM32 ROM leaves a write-protected (WRP) page unchanged "
-				    "without an error: check the option bytes (WRP1AR/WRP1BR)"
-				  : "");
+		return session_fail(s, DFU_E_VERIFY,
+				    "verify failed: %zu of %zu bytes differ, the first at 0x%08X "
+				    "(wrote 0x%02X, read back 0x%02X)%s",
+				    v.diffs, got, at, v.want[v.first], v.read,
+				    flash ? "; an STM32 ROM leaves a write-protected (WRP) page "
+					    "unchanged without an error: check the option bytes "
+					    "(WRP1AR/WRP1BR)"
+					  : "");
 	}
 	if (got < len)
-		return fail(s, DFU_E_VERIFY,
-			    "verify failed: the device returned only %zu of %zu bytes from 0x%08X",
-			    got, len, address);
+		return session_fail(s, DFU_E_VERIFY,
+				    "verify failed: the device returned "
+				    "only %zu of %zu bytes from 0x%08X",
+				    got, len, address);
 	if (flash_alt_base(s, &base) && base >= address && (uint64_t)base < (uint64_t)address + len)
 		s->verified = true;
 	return 0;
@@ -971,9 +967,9 @@ int dfu_session_leave(struct dfu_session *s, bool have_address, uint32_t address
 
 	s->left_silently = false;
 	if (!s->dfuse)
-		return fail(s, DFU_E_UNSUPPORTED,
-			    "leave is a DfuSe request; a plain DFU device runs new firmware after "
-			    "a detach and reset (-R)");
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "leave is a DfuSe request; a plain DFU device "
+				    "runs new firmware after a detach and reset (-R)");
 	if (have_address) {
 		/* The write pass moved nothing, but a verify or another alt may
 		 * have; the ROM jumps to (or resets from) the pointer. */
@@ -981,7 +977,7 @@ int dfu_session_leave(struct dfu_session *s, bool have_address, uint32_t address
 		if (rc < 0)
 			return rc;
 	}
-	set_op(s, "leave (zero-length DFU_DNLOAD)");
+	session_set_op(s, "leave (zero-length DFU_DNLOAD)");
 	rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_DNLOAD_IDLE));
 	if (rc < 0)
 		return rc;
@@ -989,7 +985,7 @@ int dfu_session_leave(struct dfu_session *s, bool have_address, uint32_t address
 	if (rc == DFU_E_NODEV)
 		goto left_silently;
 	if (rc < 0)
-		return xfer_fail(s, rc, "DFU_DNLOAD");
+		return session_xfer_fail(s, rc, "DFU_DNLOAD");
 	rc = dfu_session_get_status(s, &r);
 	if (rc == DFU_E_NODEV)
 		goto left_silently;
@@ -1022,16 +1018,17 @@ static int ob_select(struct dfu_session *s, struct dfuse_segment *seg)
 	int rc;
 
 	if (alt < 0)
-		return fail(s, DFU_E_NOTFOUND,
-			    "the device has no \"Option Bytes\" alt setting (an STM32 ROM "
-			    "bootloader has one); -l lists its alt settings");
+		return session_fail(s, DFU_E_NOTFOUND,
+				    "the device has no \"Option Bytes\" alt setting (an STM32 ROM "
+				    "bootloader has one); -l lists its alt settings");
 	if ((uint8_t)alt != s->alt || !s->h) {
 		rc = dfu_session_set_alt(s, (uint8_t)alt);
 		if (rc < 0)
 			return rc;
 	}
 	if (!s->layout_ok || s->layout.nsegments == 0)
-		return fail(s, DFU_E_FORMAT, "the \"Option Bytes\" alt has no usable memory layout");
+		return session_fail(s, DFU_E_FORMAT,
+				    "the \"Option Bytes\" alt has no usable memory layout");
 	*seg = s->layout.seg[0];
 	return 0;
 }
@@ -1048,16 +1045,17 @@ int dfu_session_ob_read(struct dfu_session *s, uint8_t *buf, size_t cap, size_t 
 		return rc;
 	size = (size_t)seg.end - seg.start + 1;
 	if (size > cap)
-		return fail(s, DFU_E_NOSPACE, "the option-byte block is %zu bytes; the buffer holds %zu",
-			    size, cap);
+		return session_fail(s, DFU_E_NOSPACE,
+				    "the option-byte block is %zu bytes; the buffer holds %zu",
+				    size, cap);
 	rc = dfu_session_upload(s, seg.start, buf, size, &got);
 	if (rc < 0)
 		return rc;
 	if (got != size)
-		return fail(s, DFU_E_PROTOCOL,
-			    "read only %zu of the %zu option-byte bytes at 0x%08X; the device ended "
-			    "the upload early",
-			    got, size, seg.start);
+		return session_fail(s, DFU_E_PROTOCOL,
+				    "read only %zu of the %zu option-byte bytes "
+				    "at 0x%08X; the device ended the upload early",
+				    got, size, seg.start);
 	*len = got;
 	return 0;
 }
@@ -1074,23 +1072,24 @@ int dfu_session_ob_write(struct dfu_session *s, const uint8_t *buf, size_t len)
 	if (rc < 0)
 		return rc;
 	if (len == 0 || len > s->xfer)
-		return fail(s, DFU_E_SIZE, "an option-byte write of %zu bytes does not fit one "
-			    "transfer of %u bytes", len, s->xfer);
+		return session_fail(s, DFU_E_SIZE,
+				    "an option-byte write of %zu bytes does not fit one transfer "
+				    "of %u bytes", len, s->xfer);
 	rc = set_pointer(s, seg.start);
 	if (rc < 0)
 		return rc;
-	set_op(s, "option-byte write (%zu bytes at 0x%08X)", len, seg.start);
+	session_set_op(s, "option-byte write (%zu bytes at 0x%08X)", len, seg.start);
 	rc = ready(s, BIT(DFU_STATE_IDLE) | BIT(DFU_STATE_DNLOAD_IDLE));
 	if (rc < 0)
 		return rc;
 	rc = dfu_req(s, DFU_DNLOAD, DFUSE_BLOCK_DATA_FIRST, buf, NULL, (uint16_t)len);
 	if (rc == DFU_E_NODEV)
-		return fail(s, DFU_E_NODEV,
-			    "%s: the device disconnected before confirming it; read the option "
-			    "bytes again to see whether they changed",
-			    s->op);
+		return session_fail(s, DFU_E_NODEV,
+				    "%s: the device disconnected before confirming it; "
+				    "read the option bytes again to see whether they changed",
+				    s->op);
 	if (rc < 0)
-		return xfer_fail(s, rc, "DFU_DNLOAD");
+		return session_xfer_fail(s, rc, "DFU_DNLOAD");
 	/* will-reset: the ROM applies the block, then resets with an option
 	 * load instead of answering again (sim-model.md, AN3156 §5.1). */
 	rc = poll_done(s, RESET_AFTER_BUSY);
@@ -1110,7 +1109,7 @@ int dfu_session_detach_reset(struct dfu_session *s)
 	struct dfu_setup st = dfu_setup_make(DFU_DETACH, 1000, s->intf, 0);
 	int rc;
 
-	set_op(s, "reset (-R)");
+	session_set_op(s, "reset (-R)");
 	if (!s->h) {
 		s->gone = true; /* it left already (leave): nothing to reset */
 		return 0;
@@ -1118,7 +1117,7 @@ int dfu_session_detach_reset(struct dfu_session *s)
 	/* dfu-util -R: DETACH with a 1000 ms timeout, then a bus reset. Sent
 	 * outside the state machine: DFU 1.1 only allows DETACH in appIDLE,
 	 * and ST's ROM stalls it, which dfu-util only warns about. */
-	rc = xfer(s, &st, NULL, NULL);
+	rc = session_xfer(s, &st, NULL, NULL);
 	if (rc == DFU_E_NODEV) {
 		s->gone = true;
 		xport_close(&s->x, s->h);
@@ -1132,8 +1131,8 @@ int dfu_session_detach_reset(struct dfu_session *s)
 		s->gone = true;
 		return 0;
 	}
-	return fail(s, rc, "reset (-R): the USB port reset failed on the %s transport: %s; "
-		    "unplug and replug the device", s->x.ops->name, dfu_strerror(rc));
+	return session_fail(s, rc, "reset (-R): the USB port reset failed on the %s transport: %s; "
+			    "unplug and replug the device", s->x.ops->name, dfu_strerror(rc));
 }
 
 /* ---- after leave: who comes back ---- */
@@ -1319,23 +1318,24 @@ int dfu_session_dfuse_file(struct dfu_session *s, const uint8_t *file, size_t le
 	size_t tc = 0;
 	int rc;
 
-	set_op(s, "DfuSe file");
+	session_set_op(s, "DfuSe file");
 	rc = dfu_file_inspect(file, len, &info, &d);
 	if (rc < 0)
-		return fail(s, rc, "the file's DFU suffix is broken: %s", d.msg);
+		return session_fail(s, rc, "the file's DFU suffix is broken: %s", d.msg);
 	if (!info.has_suffix || info.suffix.bcdDFU != DFU_BCD_DFUSE)
-		return fail(s, DFU_E_FORMAT,
-			    "not a DfuSe file (no DFU suffix with bcdDFU 0x011A); for a raw image "
-			    "give the address with -s");
+		return session_fail(s, DFU_E_FORMAT,
+				    "not a DfuSe file (no DFU suffix with bcdDFU "
+				    "0x011A); for a raw image give the address with -s");
 	if ((info.suffix.idVendor != DFU_ID_ANY && info.suffix.idVendor != s->dev.vid) ||
 	    (info.suffix.idProduct != DFU_ID_ANY && info.suffix.idProduct != s->dev.pid))
-		return fail(s, DFU_E_USAGE,
-			    "the file is for %04x:%04x (its DFU suffix says so), the device is "
-			    "%04x:%04x; choose the right file or device",
-			    info.suffix.idVendor, info.suffix.idProduct, s->dev.vid, s->dev.pid);
+		return session_fail(s, DFU_E_USAGE,
+				    "the file is for %04x:%04x (its DFU suffix says so), "
+				    "the device is %04x:%04x; choose the right file or device",
+				    info.suffix.idVendor, info.suffix.idProduct, s->dev.vid,
+				    s->dev.pid);
 	rc = dfuse_file_parse(file, info.fw_len, &f, &d);
 	if (rc < 0)
-		return fail(s, rc, "the DfuSe image is malformed: %s", d.msg);
+		return session_fail(s, rc, "the DfuSe image is malformed: %s", d.msg);
 	while (dfuse_file_next_target(&f, &tc, &t) == 1) {
 		struct dfuse_element e;
 		size_t ec = 0;
@@ -1354,378 +1354,6 @@ int dfu_session_dfuse_file(struct dfu_session *s, const uint8_t *file, size_t le
 		}
 	}
 	return 0;
-}
-
-/* ---- finding and selecting the interface ---- */
-
-/* The alt info of (s->intf, alt) in the configuration, or false. */
-static bool find_alt_info(const struct dfu_session *s, uint8_t alt, struct usb_alt_info *out)
-{
-	struct usb_config_iter it;
-
-	if (usb_config_iter_init(&it, s->dev.config, s->dev.config_len, NULL) < 0)
-		return false;
-	for (int guard = 0; guard < 256 && usb_config_next_alt(&it, out) == 1; guard++)
-		if (out->intf.bInterfaceNumber == s->intf && out->intf.bAlternateSetting == alt &&
-		    out->intf.bInterfaceClass == USB_CLASS_APP_SPEC &&
-		    out->intf.bInterfaceSubClass == USB_SUBCLASS_DFU)
-			return true;
-	return false;
-}
-
-int dfu_session_find_alt(const struct dfu_session *s, const char *name)
-{
-	struct usb_config_iter it;
-	struct usb_alt_info alt;
-	struct dfuse_layout l;
-	size_t want = strlen(name);
-
-	if (usb_config_iter_init(&it, s->dev.config, s->dev.config_len, NULL) < 0)
-		return -1;
-	for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &alt) == 1; guard++) {
-		const char *text = xport_dev_string(&s->dev, alt.intf.iInterface);
-		size_t n;
-		if (alt.intf.bInterfaceNumber != s->intf || !text ||
-		    alt.intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
-		    alt.intf.bInterfaceSubClass != USB_SUBCLASS_DFU ||
-		    dfuse_layout_parse(text, strlen(text), &l, NULL) < 0)
-			continue;
-		n = strlen(l.name);
-		while (n > 0 && l.name[n - 1] == ' ')
-			n--;
-		if (n == want && memcmp(l.name, name, n) == 0)
-			return alt.intf.bAlternateSetting;
-	}
-	return -1;
-}
-
-int dfu_session_set_alt(struct dfu_session *s, uint8_t alt)
-{
-	const struct dfu_fsm_config cfg = {
-		.attributes = s->func.bmAttributes,
-		.dfuse = s->dfuse,
-		.transfer_size = s->func.wTransferSize > s->xfer ? s->func.wTransferSize : s->xfer,
-		.detach_timeout_ms = s->func.wDetachTimeOut,
-	};
-	struct dfu_setup st = {
-		.bmRequestType = 0x01,
-		.bRequest = USB_REQ_SET_INTERFACE,
-		.wValue = alt,
-		.wIndex = s->intf,
-	};
-	struct usb_alt_info info;
-	struct dfu_status_reply r;
-	const char *name;
-	int rc;
-
-	set_op(s, "select alt %u of interface %u", alt, s->intf);
-	if (!find_alt_info(s, alt, &info))
-		return fail(s, DFU_E_NOTFOUND,
-			    "interface %u has no DFU alt setting %u; -l lists the alt settings",
-			    s->intf, alt);
-	if (info.intf.bInterfaceProtocol != USB_PROTO_DFU_MODE)
-		return fail(s, DFU_E_STATE,
-			    "alt %u of interface %u is a run-time DFU interface; detach the device "
-			    "into DFU mode first (-e)",
-			    alt, s->intf);
-	name = xport_dev_string(&s->dev, info.intf.iInterface);
-	snprintf(s->alt_name, sizeof(s->alt_name), "%s", name ? name : "");
-	s->layout_ok = s->dfuse && name &&
-		       dfuse_layout_parse(name, strlen(name), &s->layout, NULL) == 0;
-	if (!s->layout_ok)
-		memset(&s->layout, 0, sizeof(s->layout));
-
-	if (!s->h) {
-		rc = xport_open(&s->x, &s->dev, &s->h);
-		if (rc < 0)
-			return fail(s, rc,
-				    "cannot open %04x:%04x at %s: %s; it may have re-enumerated "
-				    "(list devices with -l and retry)",
-				    s->dev.vid, s->dev.pid, s->dev.path, dfu_strerror(rc));
-		s->gone = false;
-	}
-	rc = xfer(s, &st, NULL, NULL);
-	if (rc < 0)
-		return xfer_fail(s, rc, "SET_INTERFACE");
-	s->alt = alt;
-	s->pointer_known = false;
-	/* A new alt may be in any state: GETSTATUS tells. */
-	dfu_host_fsm_init(&s->fsm, &cfg, ALL_STATES);
-	set_op(s, "status of alt %u", alt);
-	for (int round = 0; round < 4; round++) {
-		rc = dfu_session_get_status(s, &r);
-		if (rc < 0)
-			return rc;
-		switch (r.bState) {
-		case DFU_STATE_IDLE:
-			if (r.bStatus == DFU_STATUS_OK)
-				return 0;
-			rc = simple_req(s, DFU_CLRSTATUS);
-			break;
-		case DFU_STATE_ERROR:
-			rc = simple_req(s, DFU_CLRSTATUS);
-			break;
-		case DFU_STATE_DNLOAD_IDLE:
-		case DFU_STATE_UPLOAD_IDLE:
-			rc = simple_req(s, DFU_ABORT);
-			break;
-		case DFU_STATE_DNBUSY:
-		case DFU_STATE_MANIFEST: {
-			uint64_t waited = 0;
-			rc = wait_poll(s, r.bwPollTimeout, &waited);
-			break;
-		}
-		default:
-			return fail(s, DFU_E_STATE,
-				    "the device is in %s after selecting alt %u; dfu-flash can only "
-				    "start from dfuIDLE (power-cycle it or reset it with -R)",
-				    dfu_state_name(r.bState), alt);
-		}
-		if (rc < 0)
-			return rc;
-	}
-	return fail(s, DFU_E_STATE, "the device does not reach dfuIDLE on alt %u (last %s, %s)",
-		    alt, dfu_state_name(s->status.bState), dfu_status_name(s->status.bStatus));
-}
-
-/* What is wrong with a configuration blob the iterator refused. */
-static void config_problem(const struct xport_dev_info *d, int rc, char *out, size_t cap)
-{
-	const uint8_t *b = d->config;
-	size_t len = d->config_len, walk, pos;
-	uint16_t total;
-
-	if (len < USB_DT_CONFIG_SIZE || b[0] < USB_DT_CONFIG_SIZE || b[1] != USB_DT_CONFIG) {
-		snprintf(out, cap, "its configuration descriptor (%zu bytes, bLength %u, type "
-			 "0x%02X) is not one (USB 2.0 §9.6.3: bLength 9, type 0x02)",
-			 len, len ? b[0] : 0, len > 1 ? b[1] : 0);
-		return;
-	}
-	total = dfu_get_le16(b + 2);
-	if (total < b[0]) {
-		snprintf(out, cap, "its wTotalLength %u is shorter than the configuration "
-			 "descriptor itself (%u)", total, b[0]);
-		return;
-	}
-	walk = len < total ? len : total;
-	for (pos = b[0]; pos < walk; pos += b[pos]) {
-		uint8_t bl = b[pos], type = pos + 1 < walk ? b[pos + 1] : 0;
-		if (bl < 2) {
-			snprintf(out, cap, "the descriptor at offset %zu of its configuration has "
-				 "bLength %u; every descriptor is at least 2 bytes", pos, bl);
-			return;
-		}
-		if (pos + bl > walk) {
-			snprintf(out, cap, "the descriptor at offset %zu (type 0x%02X, bLength %u) "
-				 "runs past the end of its configuration (wTotalLength %u, %zu bytes "
-				 "read)", pos, type, bl, total, len);
-			return;
-		}
-		if (type == USB_DT_INTERFACE && bl < USB_DT_INTERFACE_SIZE) {
-			snprintf(out, cap, "the interface descriptor at offset %zu has bLength %u "
-				 "(USB 2.0: 9)", pos, bl);
-			return;
-		}
-		if (type == DFU_FUNC_DESC_TYPE && bl < 7) {
-			snprintf(out, cap, "the DFU functional descriptor at offset %zu has bLength "
-				 "%u (DFU 1.1 §4.1.3: 9)", pos, bl);
-			return;
-		}
-	}
-	snprintf(out, cap, "its configuration descriptor cannot be parsed: %s", dfu_strerror(rc));
-}
-
-struct open_ctx {
-	const struct dfu_match *m;
-	struct dfu_session *s;
-	int ndev;
-	char bad[300];		/* the first matching device with broken descriptors */
-	int nalts;		/* matching alts on the first device */
-	bool runtime_seen;
-	char others[200];	/* further matching devices, for the message */
-	size_t olen;
-};
-
-static bool alt_matches(const struct dfu_match *m, const struct xport_dev_info *d,
-			const struct usb_alt_info *a)
-{
-	const char *name;
-
-	if (m->intf >= 0 && a->intf.bInterfaceNumber != m->intf)
-		return false;
-	if (m->alt >= 0)
-		return a->intf.bAlternateSetting == m->alt;
-	if (m->alt_name && m->alt_name[0]) {
-		name = xport_dev_string(d, a->intf.iInterface);
-		return name && strcmp(name, m->alt_name) == 0;
-	}
-	return true;
-}
-
-static int open_visit(void *ctx, const struct xport_dev_info *d)
-{
-	struct open_ctx *o = ctx;
-	const struct dfu_match *m = o->m;
-	struct usb_config_iter it;
-	struct usb_alt_info a;
-	int nalts = 0, rc;
-	struct usb_alt_info first;
-
-	memset(&first, 0, sizeof(first));
-
-	if ((m->vid >= 0 && d->vid != m->vid) || (m->pid >= 0 && d->pid != m->pid))
-		return 0;
-	if (m->serial && m->serial[0] && strcmp(d->serial, m->serial) != 0)
-		return 0;
-	if (m->path && m->path[0] && strcmp(d->path, m->path) != 0)
-		return 0;
-	if (m->devnum > 0 && d->devnum != m->devnum)
-		return 0;
-	if (m->cfg > 0 && (d->config_len < 6 || d->config[5] != m->cfg))
-		return 0;
-	rc = usb_config_iter_init(&it, d->config, d->config_len, NULL);
-	for (int guard = 0; rc == 0 && guard < 256; guard++) {
-		int more = usb_config_next_alt(&it, &a);
-		if (more < 0)
-			rc = more;
-		if (more != 1)
-			break;
-		if (a.intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
-		    a.intf.bInterfaceSubClass != USB_SUBCLASS_DFU || !alt_matches(m, d, &a))
-			continue;
-		if (a.intf.bInterfaceProtocol != USB_PROTO_DFU_MODE) {
-			o->runtime_seen = true;
-			continue;
-		}
-		if (nalts++ == 0) {
-			first = a;
-			if (!first.has_func)
-				memset(&first.func, 0, sizeof(first.func));
-		}
-	}
-	if (rc < 0 && !o->bad[0]) {
-		char why[200];
-		config_problem(d, rc, why, sizeof(why));
-		snprintf(o->bad, sizeof(o->bad), "%04x:%04x at %.31s: %s", d->vid, d->pid, d->path, why);
-	}
-	if (nalts == 0)
-		return 0;
-	if (o->ndev++ == 0) {
-		o->s->dev = *d;
-		o->s->intf = first.intf.bInterfaceNumber;
-		o->s->alt = first.intf.bAlternateSetting;
-		o->s->func = first.func; /* all zero when it has none */
-		o->nalts = nalts;
-	} else if (o->olen + 1 < sizeof(o->others)) {
-		int w = snprintf(o->others + o->olen, sizeof(o->others) - o->olen,
-				 ", %04x:%04x serial %s at %s", d->vid, d->pid,
-				 d->serial[0] ? d->serial : "(none)", d->path);
-		if (w > 0)
-			o->olen = min_size(o->olen + (size_t)w, sizeof(o->others) - 1);
-	}
-	return 0;
-}
-
-/* "0 \"@Internal Flash ...\", 1 \"@Option Bytes ...\"" for the message. */
-static void list_alts(const struct dfu_session *s, char *out, size_t cap)
-{
-	struct usb_config_iter it;
-	struct usb_alt_info a;
-	size_t len = 0;
-
-	out[0] = '\0';
-	if (usb_config_iter_init(&it, s->dev.config, s->dev.config_len, NULL) < 0)
-		return;
-	for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &a) == 1; guard++) {
-		const char *name = xport_dev_string(&s->dev, a.intf.iInterface);
-		int w;
-		if (a.intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
-		    a.intf.bInterfaceSubClass != USB_SUBCLASS_DFU)
-			continue;
-		w = snprintf(out + len, cap - len, "%s%u \"%s\"", len ? ", " : "",
-			     a.intf.bAlternateSetting, name ? name : "");
-		if (w < 0 || (size_t)w >= cap - len)
-			return;
-		len += (size_t)w;
-	}
-}
-
-int dfu_session_open(struct dfu_session *s, const struct xport *x, const struct dfu_match *m,
-		     const struct dfu_session_opts *o)
-{
-	struct open_ctx oc;
-	char alts[240];
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->x = *x;
-	if (o)
-		s->o = *o;
-	else
-		dfu_session_opts_default(&s->o);
-	memset(&oc, 0, sizeof(oc));
-	oc.m = m;
-	oc.s = s;
-	set_op(s, "open");
-	rc = xport_enumerate(x, open_visit, &oc);
-	if (rc < 0)
-		return fail(s, rc, "cannot list USB devices on the %s transport: %s", x->ops->name,
-			    dfu_strerror(rc));
-	if (oc.ndev == 0) {
-		if (oc.bad[0])
-			return fail(s, DFU_E_PROTOCOL,
-				    "%s; dfu-flash cannot use a device whose descriptors it cannot "
-				    "trust (its firmware is broken)",
-				    oc.bad);
-		if (oc.runtime_seen)
-			return fail(s, DFU_E_STATE,
-				    "the matching device is in run-time mode (DFU protocol 1); "
-				    "detach it into DFU mode first (-e)");
-		return fail(s, DFU_E_NOTFOUND,
-			    "no DFU-mode device matches (%d devices seen); is it connected and in "
-			    "its bootloader? -l lists what is visible",
-			    rc);
-	}
-	if (oc.ndev > 1)
-		return fail(s, DFU_E_AMBIGUOUS,
-			    "%d DFU devices match: %04x:%04x serial %s at %s%s; choose one with "
-			    "-S SERIAL or -p PATH",
-			    oc.ndev, s->dev.vid, s->dev.pid, s->dev.serial[0] ? s->dev.serial : "(none)",
-			    s->dev.path, oc.others);
-	if (oc.nalts > 1) {
-		list_alts(s, alts, sizeof(alts));
-		return fail(s, DFU_E_AMBIGUOUS,
-			    "%04x:%04x at %s has %d DFU alt settings: %s; choose one with -a NUMBER "
-			    "or -a NAME",
-			    s->dev.vid, s->dev.pid, s->dev.path, oc.nalts, alts);
-	}
-	if (s->func.wTransferSize == 0 && s->o.transfer_size == 0)
-		return fail(s, DFU_E_USAGE,
-			    "%04x:%04x reports no transfer size (no DFU functional descriptor, or "
-			    "wTransferSize 0); give one with -t",
-			    s->dev.vid, s->dev.pid);
-	if (s->func.bmAttributes == 0 && s->func.bcdDFUVersion == 0) {
-		/* No functional descriptor: assume what dfu-util assumes. */
-		s->func.bmAttributes = DFU_ATTR_CAN_DNLOAD | DFU_ATTR_CAN_UPLOAD;
-		s->func.bcdDFUVersion = DFU_BCD_DFU11;
-	}
-	s->dfuse = s->func.bcdDFUVersion == DFU_BCD_DFUSE;
-	s->xfer = s->o.transfer_size ? s->o.transfer_size : s->func.wTransferSize;
-	if (s->xfer > DFU_SESSION_XFER_MAX) {
-		snprintf(s->note, sizeof(s->note), "transfer size %u clamped to %u (the most one "
-			 "control transfer may carry here)", s->xfer, DFU_SESSION_XFER_MAX);
-		s->xfer = DFU_SESSION_XFER_MAX;
-	}
-	{
-		/* dfu-util raises the transfer size to bMaxPacketSize0 (spec A1). */
-		uint8_t mps0 = s->dev.device_desc[7];
-		if (mps0 && s->xfer < mps0) {
-			snprintf(s->note, sizeof(s->note), "transfer size %u raised to "
-				 "bMaxPacketSize0 %u, as dfu-util does", s->xfer, mps0);
-			s->xfer = mps0;
-		}
-	}
-	return dfu_session_set_alt(s, s->alt);
 }
 
 void dfu_session_close(struct dfu_session *s)

@@ -2,13 +2,14 @@
  * dfu_session.h - a DFU 1.1 / DfuSe session with one device, over any
  * transport (xport.h).
  *
- * The engine behind dfu-flash: find the DFU interface and alt setting (by
- * number or exact name) in what enumeration saw, select it, bring the device
- * to dfuIDLE, run DfuSe commands with GETSTATUS polling that honours
- * bwPollTimeout, download an element (erase only the pages it touches, one
- * SET_ADDRESS, then blocks 2, 3, 4 ...), upload and verify by read-back,
- * leave, read and rewrite the option bytes, and afterwards watch the device
- * come back and say in words what it is now running.
+ * The engine behind dfu-flash, once dfu_select.h has found the DFU
+ * interface and alt setting and brought the device to dfuIDLE: run DfuSe
+ * commands with GETSTATUS polling that honours bwPollTimeout, download an
+ * element (erase only the pages it touches, one SET_ADDRESS, then blocks 2,
+ * 3, 4 ...), upload and verify by read-back, leave, read and rewrite the
+ * option bytes, and afterwards watch the device come back and say in words
+ * what it is now running. dfu_session.h includes dfu_select.h, so one
+ * include gives both.
  *
  * Nothing the device says is trusted: every reply length is checked, every
  * state is checked against core's shared state machine (dfu_fsm.h, host
@@ -30,24 +31,12 @@
 #include "dfu/dfuse.h"
 #include "dfu/dfuse_layout.h"
 #include "dfu/error.h"
+#include "host/dfu_select.h"
 #include "host/xport.h"
 
 /* Like dfu-util on Linux: usbfs control transfers are at most 4096 bytes. */
 #define DFU_SESSION_XFER_MAX 4096
 #define DFU_SESSION_ERR_MAX 400
-
-/* Which device, interface and alt setting (dfu-util -d -S -p -i -a). */
-struct dfu_match {
-	int vid, pid;		/* -1: any */
-	const char *serial;	/* NULL or "": any */
-	const char *path;	/* NULL or "": any */
-	int intf;		/* bInterfaceNumber, -1: any */
-	int alt;		/* bAlternateSetting, -1: by name, or the only one */
-	const char *alt_name;	/* exact iInterface string (with alt == -1) */
-	int devnum;		/* bus address (dfu-util -n), 0: any */
-	int cfg;		/* bConfigurationValue (dfu-util -c), 0: any */
-};
-void dfu_match_any(struct dfu_match *m);
 
 /* One control transfer as sent and answered, for transcripts. */
 struct dfu_xfer_record {
@@ -147,22 +136,11 @@ struct dfu_session {
 	uint8_t scratch[DFU_SESSION_XFER_MAX];
 };
 
-/*
- * Find exactly one matching DFU-mode interface, open the device, select the
- * alt (SET_INTERFACE) and bring it to dfuIDLE (GETSTATUS; CLRSTATUS or
- * ABORT as needed). DFU_E_NOTFOUND, DFU_E_AMBIGUOUS (the candidates are
- * listed in the message), DFU_E_STATE for a run-time-mode device.
- */
-int dfu_session_open(struct dfu_session *s, const struct xport *x, const struct dfu_match *m,
-		     const struct dfu_session_opts *o);
+/* Opening (finding the device, selecting the alt) is dfu_select.h's
+ * dfu_session_open(). Closing releases the transport handle. */
 void dfu_session_close(struct dfu_session *s);
 /* The last failure as a sentence ("" when none). */
 const char *dfu_session_errmsg(const struct dfu_session *s);
-
-/* Select another alt of the same interface and bring it to dfuIDLE. */
-int dfu_session_set_alt(struct dfu_session *s, uint8_t alt);
-/* The alt whose layout name is `name` (trailing spaces ignored), or -1. */
-int dfu_session_find_alt(const struct dfu_session *s, const char *name);
 
 /* GETSTATUS once; the reply is checked against the state machine. */
 int dfu_session_get_status(struct dfu_session *s, struct dfu_status_reply *r);
