@@ -74,7 +74,8 @@ struct ctl_client {
 };
 
 struct sim_ctl {
-	struct sim_board *boards[USBIP_SERVER_MAX_BOARDS];
+	struct sim_bus_dev devs[USBIP_SERVER_MAX_BOARDS];
+	struct sim_board *boards[USBIP_SERVER_MAX_BOARDS];	/* NULL: not an STM32 board */
 	size_t n;
 	struct usbip_server *srv;
 	bool quit;
@@ -83,24 +84,39 @@ struct sim_ctl {
 	struct ctl_client *clients[SIM_CTL_MAX_CLIENTS];
 };
 
-int sim_ctl_new(struct sim_ctl **out, struct sim_board *const *boards, size_t n,
-		struct usbip_server *srv)
+int sim_ctl_new_devs(struct sim_ctl **out, const struct sim_bus_dev *devs, size_t n,
+		     struct usbip_server *srv)
 {
 	struct sim_ctl *c;
 
 	*out = NULL;
-	if (n > USBIP_SERVER_MAX_BOARDS || (n && !boards))
+	if (n > USBIP_SERVER_MAX_BOARDS || (n && !devs))
 		return DFU_E_INVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return DFU_E_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		c->boards[i] = boards[i];
+	for (size_t i = 0; i < n; i++) {
+		c->devs[i] = devs[i];
+		c->boards[i] = sim_board_of_bus_dev(&devs[i]);
+	}
 	c->n = n;
 	c->srv = srv;
 	c->listen_fd = -1;
 	*out = c;
 	return 0;
+}
+
+int sim_ctl_new(struct sim_ctl **out, struct sim_board *const *boards, size_t n,
+		struct usbip_server *srv)
+{
+	struct sim_bus_dev devs[USBIP_SERVER_MAX_BOARDS];
+
+	*out = NULL;
+	if (n > USBIP_SERVER_MAX_BOARDS || (n && !boards))
+		return DFU_E_INVAL;
+	for (size_t i = 0; i < n; i++)
+		devs[i] = sim_board_bus_dev(boards[i]);
+	return sim_ctl_new_devs(out, devs, n, srv);
 }
 
 static void client_close(struct ctl_client *cl);
@@ -165,7 +181,7 @@ static int find_dev(struct sim_ctl *c, const char *arg, struct sim_text *out)
 	if (*arg && !*end && num >= 1 && num <= c->n)
 		return (int)num - 1;
 	for (size_t i = 0; i < c->n; i++)
-		if (strcasecmp(arg, c->boards[i]->serial) == 0)
+		if (strcasecmp(arg, sim_bus_dev_serial(&c->devs[i])) == 0)
 			return (int)i;
 	return ctl_error(out, DFU_E_NOTFOUND,
 			 "no device \"%s\": use a busid (1-1 to 1-%zu), a device number (1 to %zu) "
@@ -175,7 +191,9 @@ static int find_dev(struct sim_ctl *c, const char *arg, struct sim_text *out)
 
 static uint64_t board_now(struct sim_ctl *c, size_t i)
 {
-	return c->srv ? usbip_server_board_now(c->srv, i) : c->boards[i]->chip.now_us;
+	if (c->srv)
+		return usbip_server_board_now(c->srv, i);
+	return c->boards[i] ? c->boards[i]->chip.now_us : 0;
 }
 
 static void changed(struct sim_ctl *c, size_t i)
@@ -184,30 +202,29 @@ static void changed(struct sim_ctl *c, size_t i)
 		usbip_server_board_changed(c->srv, i);
 }
 
-static void status_one(struct sim_ctl *c, size_t i, struct sim_text *out)
+/* "usb: ..." for whatever device i is. */
+static void status_usb(struct sim_ctl *c, size_t i, struct sim_text *out)
 {
-	struct sim_board *b = c->boards[i];
-	const struct l4_chip *ch = &b->chip;
-	char busid[32], text[256], optr[256];
-	uint32_t ob_optr = dfu_get_le32(ch->ob_flash + L4_OB_OPTR);
+	const struct sim_bus_dev *d = &c->devs[i];
+	const struct usb_device *u = sim_bus_dev_usb(d);
 
-	busid_of(i, busid, sizeof(busid));
-	sim_text_printf(out, "device %s\n", busid);
-	sim_text_printf(out, "  serial: %s\n", b->serial);
-	sim_text_printf(out, "  chip: %s (%s)\n", ch->p->name, ch->p->line);
-	sim_text_printf(out, "  power: %s\n", ch->powered ? "on" : "off");
-	sim_text_printf(out, "  running: %s\n", sim_board_running_text(b, text, sizeof(text)));
-	if (b->on_bus)
+	if (u)
 		sim_text_printf(out, "  usb: %04X:%04X on the bus, generation %u, %s\n",
-				dfu_get_le16(b->on_bus->device_desc + 8),
-				dfu_get_le16(b->on_bus->device_desc + 10),
-				(unsigned)b->bus_generation,
+				dfu_get_le16(u->device_desc + 8), dfu_get_le16(u->device_desc + 10),
+				(unsigned)sim_bus_dev_generation(d),
 				c->srv && usbip_server_imported(c->srv, i) ? "imported by a client"
 									  : "not imported");
 	else
 		sim_text_printf(out, "  usb: off the bus (generation %u)\n",
-				(unsigned)b->bus_generation);
-	sim_text_printf(out, "  boot0: %d\n", ch->boot0_pin ? 1 : 0);
+				(unsigned)sim_bus_dev_generation(d));
+}
+
+/* PEMPTY and OPTR, the latter also as the option-byte flash holds it. */
+static void status_option_bytes(const struct l4_chip *ch, struct sim_text *out)
+{
+	char optr[256];
+	uint32_t ob_optr = dfu_get_le32(ch->ob_flash + L4_OB_OPTR);
+
 	if (ch->p->empty_check)
 		sim_text_printf(out, "  pempty: %d (sampled at %s%s)\n", ch->pempty ? 1 : 0,
 				l4_reset_kind_name(ch->pempty_origin),
@@ -222,6 +239,29 @@ static void status_one(struct sim_ctl *c, size_t i, struct sim_text *out)
 				     "or power-on): 0x%08X %s\n",
 				(unsigned)ob_optr, optr);
 	}
+}
+
+static void status_one(struct sim_ctl *c, size_t i, struct sim_text *out)
+{
+	struct sim_board *b = c->boards[i];
+	const struct l4_chip *ch;
+	char busid[32], text[256];
+
+	busid_of(i, busid, sizeof(busid));
+	sim_text_printf(out, "device %s\n", busid);
+	sim_text_printf(out, "  serial: %s\n", sim_bus_dev_serial(&c->devs[i]));
+	if (!b) {
+		sim_text_printf(out, "  chip: none (a generic USB device, not an STM32 board)\n");
+		status_usb(c, i, out);
+		return;
+	}
+	ch = &b->chip;
+	sim_text_printf(out, "  chip: %s (%s)\n", ch->p->name, ch->p->line);
+	sim_text_printf(out, "  power: %s\n", ch->powered ? "on" : "off");
+	sim_text_printf(out, "  running: %s\n", sim_board_running_text(b, text, sizeof(text)));
+	status_usb(c, i, out);
+	sim_text_printf(out, "  boot0: %d\n", ch->boot0_pin ? 1 : 0);
+	status_option_bytes(ch, out);
 	if (ch->powered) {
 		l4_chip_boot_select(ch, text, sizeof(text));
 		sim_text_printf(out, "  next boot: %s\n", text);
@@ -305,6 +345,22 @@ static int ctl_usage(struct sim_text *out, const struct ctl_cmd *cmd)
 			 cmd->args);
 }
 
+/* DEV for a command that acts on the chip, its pins or its log. */
+static int find_board(struct sim_ctl *c, const struct ctl_cmd *cmd, const char *arg,
+		      struct sim_text *out)
+{
+	char busid[32];
+	int i = find_dev(c, arg, out);
+
+	if (i < 0 || c->boards[i])
+		return i;
+	busid_of((size_t)i, busid, sizeof(busid));
+	return ctl_error(out, DFU_E_UNSUPPORTED,
+			 "%s: device %s is not an STM32 board (no chip, pins or log); status, "
+			 "power and power-cycle work on it",
+			 cmd->name, busid);
+}
+
 static int cmd_dump(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
 		     struct sim_text *out)
 {
@@ -312,7 +368,7 @@ static int cmd_dump(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, i
 
 	if (argc < 3 || (strcmp(argv[1], "flash") != 0 && strcmp(argv[1], "ob") != 0))
 		return ctl_usage(out, cmd);
-	i = find_dev(c, argv[2], out);
+	i = find_board(c, cmd, argv[2], out);
 	if (i < 0)
 		return i;
 	const struct l4_chip *ch = &c->boards[i]->chip;
@@ -354,9 +410,8 @@ static int cmd_log(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, in
 {
 	uint32_t want = 20;
 	int i;
-	(void)cmd;
 
-	i = find_dev(c, argv[1], out);
+	i = find_board(c, cmd, argv[1], out);
 	if (i < 0)
 		return i;
 	if (argc == 3 && parse_u32(argv[2], &want) < 0)
@@ -383,10 +438,9 @@ static int cmd_query(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, 
 {
 	char text[256];
 	int i;
-	(void)cmd;
 	(void)argc;
 
-	i = find_dev(c, argv[1], out);
+	i = find_board(c, cmd, argv[1], out);
 	if (i < 0)
 		return i;
 	const struct sim_board *b = c->boards[i];
@@ -426,9 +480,8 @@ static int cmd_crc(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, in
 {
 	uint32_t len = 0;
 	int i;
-	(void)cmd;
 
-	i = find_dev(c, argv[1], out);
+	i = find_board(c, cmd, argv[1], out);
 	if (i < 0)
 		return i;
 	const struct l4_chip *ch = &c->boards[i]->chip;
@@ -449,9 +502,8 @@ static int cmd_preload(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv
 	size_t len = 0, cap = 0;
 	FILE *f;
 	int i, rc;
-	(void)cmd;
 
-	i = find_dev(c, argv[1], out);
+	i = find_board(c, cmd, argv[1], out);
 	if (i < 0)
 		return i;
 	struct l4_chip *ch = &c->boards[i]->chip;
@@ -501,10 +553,9 @@ static int cmd_ob_write(struct sim_ctl *c, const struct ctl_cmd *cmd, char **arg
 {
 	uint8_t ob[L4_OB_MAX];
 	int i;
-	(void)cmd;
 	(void)argc;
 
-	i = find_dev(c, argv[1], out);
+	i = find_board(c, cmd, argv[1], out);
 	if (i < 0)
 		return i;
 	struct l4_chip *ch = &c->boards[i]->chip;
@@ -548,6 +599,18 @@ static int cmd_status(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv,
 	return 0;
 }
 
+/* Power device i on or off (a board: sim_board_power_on/off, through its
+ * bus-device adaptor). */
+static int switch_power(struct sim_ctl *c, size_t i, bool on, struct sim_text *out)
+{
+	char busid[32];
+
+	if (sim_bus_dev_power(&c->devs[i], on, board_now(c, i)) == 0)
+		return 0;
+	busid_of(i, busid, sizeof(busid));
+	return ctl_error(out, DFU_E_UNSUPPORTED, "device %s has no power switch", busid);
+}
+
 static int cmd_power_cycle(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
 			   struct sim_text *out)
 {
@@ -557,7 +620,11 @@ static int cmd_power_cycle(struct sim_ctl *c, const struct ctl_cmd *cmd, char **
 
 	if (i < 0)
 		return i;
-	sim_board_power_cycle(c->boards[i], board_now(c, (size_t)i));
+	if (c->boards[i])
+		sim_board_power_cycle(c->boards[i], board_now(c, (size_t)i));
+	else if (switch_power(c, (size_t)i, false, out) < 0 ||
+		 switch_power(c, (size_t)i, true, out) < 0)
+		return DFU_E_UNSUPPORTED;
 	changed(c, (size_t)i);
 	return 0;
 }
@@ -565,8 +632,7 @@ static int cmd_power_cycle(struct sim_ctl *c, const struct ctl_cmd *cmd, char **
 static int cmd_reset(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, int argc,
 		     struct sim_text *out)
 {
-	int i = find_dev(c, argv[1], out);
-	(void)cmd;
+	int i = find_board(c, cmd, argv[1], out);
 	(void)argc;
 
 	if (i < 0)
@@ -584,7 +650,7 @@ static int cmd_boot0(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, 
 
 	if (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0)
 		return ctl_usage(out, cmd);
-	i = find_dev(c, argv[1], out);
+	i = find_board(c, cmd, argv[1], out);
 	if (i < 0)
 		return i;
 	sim_board_set_boot0(c->boards[i], argv[2][0] == '1', board_now(c, (size_t)i));
@@ -603,10 +669,8 @@ static int cmd_power(struct sim_ctl *c, const struct ctl_cmd *cmd, char **argv, 
 	i = find_dev(c, argv[2], out);
 	if (i < 0)
 		return i;
-	if (strcmp(argv[1], "on") == 0)
-		sim_board_power_on(c->boards[i], board_now(c, (size_t)i));
-	else
-		sim_board_power_off(c->boards[i], board_now(c, (size_t)i));
+	if (switch_power(c, (size_t)i, strcmp(argv[1], "on") == 0, out) < 0)
+		return DFU_E_UNSUPPORTED;
 	changed(c, (size_t)i);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include "dfu/dfu_file.h"
 
 #include "dfu/usbip_proto.h"
+#include "sim/dfu11_device.h"
 #include "sim/sim_board.h"
 #include "sim/sim_ctl.h"
 #include "sim/usbip_server.h"
@@ -185,6 +186,60 @@ static void test_an_unknown_command_points_at_help_and_names_the_commands(void *
 	/* names are exact: no prefixes, no other case */
 	expect_error(f, "stat", DFU_E_USAGE, "unknown command \"stat\"");
 	expect_error(f, "STATUS", DFU_E_USAGE, "unknown command \"STATUS\"");
+}
+
+/* A board and a generic DFU 1.1 device on one channel: the device has
+ * status and power; what needs a chip is refused with a reason. */
+static void test_a_device_that_is_not_a_board_has_status_and_power_only(void **state)
+{
+	struct sim_board board;
+	struct sim_board_config bc;
+	struct sim_dfu11 d11;
+	struct sim_dfu11_config dc;
+	struct sim_bus_dev devs[2];
+	struct fx f = { 0 };
+	static const char *const refused[] = {
+		"reset 2", "boot0 2 1", "dump flash 2", "dump ob 2", "log 2",
+		"query 2", "crc 2",	"preload 2 /dev/null", "ob-write 2 00",
+	};
+	(void)state;
+	sim_board_config_default(&bc, l4_profile_find("stm32l412xb"), 0);
+	assert_int_equal(sim_board_init(&board, &bc), 0);
+	sim_board_power_on(&board, 0);
+	sim_dfu11_config_default(&dc, 0);
+	assert_int_equal(sim_dfu11_init(&d11, &dc), 0);
+	devs[0] = sim_board_bus_dev(&board);
+	devs[1] = sim_dfu11_bus_dev(&d11);
+	assert_int_equal(sim_ctl_new_devs(&f.ctl, devs, 2, NULL), 0);
+
+	assert_int_equal(run(&f, "status"), 0);
+	assert_non_null(strstr(f.out.p, "device 1-1\n  serial: "));
+	assert_non_null(strstr(f.out.p, "running: ROM DFU bootloader"));
+	assert_non_null(strstr(f.out.p, "device 1-2\n  serial: DFU11-0000\n"
+					"  chip: none (a generic USB device, not an STM32 board)\n"
+					"  usb: 1209:0001 on the bus, generation 1, not imported\n"));
+	/* found by its serial too */
+	assert_int_equal(run(&f, "status dfu11-0000"), 0);
+	assert_non_null(strstr(f.out.p, "device 1-2"));
+	assert_int_equal(run(&f, "power off 1-2"), 0);
+	assert_false(sim_dfu11_on_bus(&d11));
+	assert_int_equal(run(&f, "status 1-2"), 0);
+	assert_non_null(strstr(f.out.p, "usb: off the bus (generation 1)"));
+	assert_int_equal(run(&f, "power on 1-2"), 0);
+	assert_true(sim_dfu11_on_bus(&d11));
+	assert_int_equal(run(&f, "power-cycle 2"), 0);
+	assert_true(sim_dfu11_on_bus(&d11));
+	assert_int_equal(d11.bus_generation, 3);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		expect_error(&f, refused[i], DFU_E_UNSUPPORTED,
+			     "device 1-2 is not an STM32 board (no chip, pins or log); status, "
+			     "power and power-cycle work on it");
+	/* the board next to it still answers them */
+	assert_int_equal(run(&f, "crc 1 16"), 0);
+	sim_ctl_free(f.ctl);
+	sim_text_free(&f.out);
+	sim_dfu11_free(&d11);
+	sim_board_free(&board);
 }
 
 static void test_actions_reach_the_boards(void **state)
@@ -547,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_an_unknown_command_points_at_help_and_names_the_commands, setup,
 			teardown),
+		cmocka_unit_test(test_a_device_that_is_not_a_board_has_status_and_power_only),
 		cmocka_unit_test_setup_teardown(test_actions_reach_the_boards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_shows_a_pending_option_byte_change, setup,
 						teardown),

@@ -38,6 +38,7 @@
 #include <stddef.h>
 
 #include "dfu/error.h"
+#include "sim/bus_device.h"
 #include "sim/sim_board.h"
 #include "sim/usbip_server.h"
 
@@ -62,6 +63,12 @@ struct sim_ctl;
  * the chip's own last time). */
 int sim_ctl_new(struct sim_ctl **out, struct sim_board *const *boards, size_t n,
 		struct usbip_server *srv);
+/* The same for any bus devices (the table is copied, the devices are not).
+ * Devices that are not boards (sim_board_of_bus_dev() is NULL: the generic
+ * DFU 1.1 device) get status, power and power-cycle; the commands that act
+ * on a chip, its pins or its log answer DFU_E_UNSUPPORTED for them. */
+int sim_ctl_new_devs(struct sim_ctl **out, const struct sim_bus_dev *devs, size_t n,
+		     struct usbip_server *srv);
 void sim_ctl_free(struct sim_ctl *c);
 
 /* Run one command line. Appends the answer's text lines to `out` (not the
