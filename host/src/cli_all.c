@@ -12,6 +12,11 @@
  * streams, and only whole lines, children's output never interleaves
  * within a line. A child that gives no result within the limit is killed
  * and counted as failed.
+ *
+ * Then dfu-flash's --all itself: which devices match (in path order), one
+ * process each on such a transport or one after another in this process
+ * otherwise (the in-process boards), each running cli_run_one(), and the
+ * table of results with the worst exit code.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dfu/usb_desc.h"
 #include "host/cli.h"
+#include "cli_internal.h"
 
 #define LINE_MAX_RELAY 4096
 #define REC_MAX 256
@@ -319,4 +326,230 @@ int cli_all_fork(const struct cli_report *rep, const struct cli_all_dev *devs, s
 	}
 	free(kids);
 	return 0;
+}
+
+/* ---- dfu-flash --all: which devices, who runs them, the table ---- */
+
+struct all_ctx {
+	const struct dfu_match *m;
+	size_t n;
+	struct xport_dev_info *devs;	/* NULL: only count */
+};
+
+static int all_visit(void *ctx, const struct xport_dev_info *d)
+{
+	struct all_ctx *a = ctx;
+	struct usb_config_iter it;
+	struct usb_alt_info alt;
+
+	if ((a->m->vid >= 0 && d->vid != a->m->vid) || (a->m->pid >= 0 && d->pid != a->m->pid) ||
+	    (a->m->serial && a->m->serial[0] && strcmp(a->m->serial, d->serial) != 0) ||
+	    (a->m->path && a->m->path[0] && strcmp(a->m->path, d->path) != 0) ||
+	    a->n >= CLI_ALL_MAX)
+		return 0;
+	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
+		return 0;
+	for (int g = 0; g < 256 && usb_config_next_alt(&it, &alt) == 1; g++)
+		if (alt.intf.bInterfaceClass == USB_CLASS_APP_SPEC &&
+		    alt.intf.bInterfaceSubClass == USB_SUBCLASS_DFU &&
+		    alt.intf.bInterfaceProtocol == USB_PROTO_DFU_MODE) {
+			if (a->devs)
+				a->devs[a->n] = *d;
+			a->n++;
+			break;
+		}
+	return 0;
+}
+
+size_t cli_all_count(const struct xport *x, const struct dfu_match *m)
+{
+	struct all_ctx a = { .m = m };
+
+	xport_enumerate(x, all_visit, &a);
+	return a.n;
+}
+
+/* Every matching DFU-mode device as path and serial, in path order (a
+ * stable order whatever order the bus listed them in): how many, or
+ * DFU_E_NOMEM. */
+static int find_devices(const struct xport *x, const struct dfu_match *base,
+			struct cli_all_dev *devs)
+{
+	struct all_ctx a = { .m = base };
+
+	a.devs = calloc(CLI_ALL_MAX, sizeof(*a.devs));
+	if (!a.devs)
+		return DFU_E_NOMEM;
+	xport_enumerate(x, all_visit, &a);
+	for (size_t i = 0; i < a.n; i++) {
+		snprintf(devs[i].path, sizeof(devs[i].path), "%s", a.devs[i].path);
+		snprintf(devs[i].serial, sizeof(devs[i].serial), "%s", a.devs[i].serial);
+	}
+	free(a.devs);
+	for (size_t i = 1; i < a.n; i++)
+		for (size_t k = i; k > 0 && strcmp(devs[k - 1].path, devs[k].path) > 0; k--) {
+			struct cli_all_dev t = devs[k];
+			devs[k] = devs[k - 1];
+			devs[k - 1] = t;
+		}
+	return (int)a.n;
+}
+
+/* In a device's own process: a transport of its own, from the same
+ * command-line choice, and the device picked by path and serial. */
+struct all_job {
+	struct cli_job *j;
+	const struct dfu_match *base;
+	const struct cli_xport_kind *kind;
+	const struct cli_all_dev *devs;
+};
+
+static int all_child(void *ctx, size_t i, struct cli_report *rep, char *result, size_t cap)
+{
+	struct all_job *a = ctx;
+	struct cli_job *j = a->j;
+	struct cli_xport_inst inst = { 0 };
+	struct dfu_match m = *a->base;
+	char msg[512];
+	int ex;
+
+	j->rep = *rep;
+	if (a->kind->open(j->o->xport_arg, &inst, msg, sizeof(msg)) < 0) {
+		cli_error(&j->rep, "%s", msg);
+		snprintf(result, cap, "failed: the transport did not open");
+		return CLI_EXIT_IOERR;
+	}
+	if (a->kind->only)
+		a->kind->only(&inst, a->devs[i].path);
+	j->x = &inst.x;
+	j->rep.x = j->x;
+	m.path = a->devs[i].path;
+	m.devnum = 0;
+	m.serial = a->devs[i].serial;
+	j->result[0] = '\0';
+	ex = cli_run_one(j, &m);
+	snprintf(result, cap, "%.79s", j->result);
+	a->kind->close(&inst);
+	return ex;
+}
+
+/* One process per device, in parallel (--jobs caps how many at once). The
+ * parent's own transport is closed first so a USB/IP device or a libusb
+ * handle is free for its child; *kind is NULL afterwards. */
+static int run_parallel(struct cli_job *j, const struct dfu_match *base,
+			const struct cli_xport_kind **kind, struct cli_xport_inst *inst,
+			const struct cli_all_dev *devs, size_t n, struct cli_all_row *rows)
+{
+	struct all_job aj = { .j = j, .base = base, .kind = *kind, .devs = devs };
+	int worst = 0;
+
+	(*kind)->close(inst);
+	j->x = NULL;
+	j->rep.x = NULL;
+	if (cli_all_fork(&j->rep, devs, n, j->o->jobs, CLI_ALL_LIMIT_S, all_child, &aj,
+			 rows) < 0) {
+		cli_error(&j->rep, "--all: out of memory");
+		worst = CLI_EXIT_SOFTWARE;
+	}
+	*kind = NULL; /* closed: the caller must not close it again */
+	return worst;
+}
+
+/* One after the other in this process (the in-process transport, or one
+ * the caller owns): every device gets the same job. */
+static void run_serially(struct cli_job *j, const struct dfu_match *base,
+			 const struct cli_all_dev *devs, size_t n, struct cli_all_row *rows)
+{
+	struct cli_report keep = j->rep;
+
+	for (size_t i = 0; i < n; i++) {
+		struct dfu_match m = *base;
+		char json_dev[XPORT_PATH_MAX * 6 + XPORT_STRING_MAX * 6 + 32];
+		char esc[sizeof(j->result) * 2];
+
+		cli_all_json_dev(&devs[i], json_dev, sizeof(json_dev));
+		j->rep.json_dev = json_dev;
+		m.path = devs[i].path;
+		m.devnum = 0;
+		m.serial = NULL;
+		j->result[0] = '\0';
+		rows[i].t0_us = xport_now_us(j->x);
+		cli_json_event(&j->rep, "start", "\"t_us\":%llu", (unsigned long long)rows[i].t0_us);
+		rows[i].ex = cli_run_one(j, &m);
+		rows[i].t1_us = xport_now_us(j->x);
+		snprintf(rows[i].result, sizeof(rows[i].result), "%.79s", j->result);
+		cli_json_escape(j->result, esc, sizeof(esc));
+		cli_json_event(&j->rep, "end", "\"t_us\":%llu,\"exit\":%d,\"result\":\"%s\"",
+			       (unsigned long long)rows[i].t1_us, rows[i].ex, esc);
+		j->rep = keep;
+	}
+}
+
+/* The table (on stderr under --json, so stdout stays JSON lines); returns
+ * the worst exit code, a failure outranking "flashed but not running". */
+static int print_table(const struct cli_job *j, const struct cli_all_dev *devs,
+		       const struct cli_all_row *rows, size_t n, int worst, int *failed)
+{
+	FILE *table = j->rep.json ? j->rep.err : j->rep.out;
+
+	fprintf(table, "%-14s %-10s %-4s %-44s %10s\n", "serial", "path", "exit", "result", "time");
+	for (size_t i = 0; i < n; i++) {
+		const struct cli_all_row *r = &rows[i];
+		fprintf(table, "%-14s %-10s %-4d %-44s %8.0f ms\n",
+			devs[i].serial[0] ? devs[i].serial : "(none)", devs[i].path, r->ex,
+			r->result, (double)(r->t1_us - r->t0_us) / 1e3);
+		if (r->ex)
+			(*failed)++;
+		if (r->ex > worst || (worst == CLI_EXIT_NOT_RUNNING && r->ex))
+			worst = r->ex;
+	}
+	fflush(table);
+	return worst;
+}
+
+static void say_summary(struct cli_job *j, size_t n, int failed, bool parallel,
+			const char *xport_name)
+{
+	const struct cli_opts *o = j->o;
+
+	if (parallel && (o->jobs == 0 || o->jobs >= n))
+		cli_say(&j->rep, "%zu devices, %d not ok; all at once, one process each", n,
+			failed);
+	else if (parallel)
+		cli_say(&j->rep, "%zu devices, %d not ok; %u at a time (--jobs), one process each",
+			n, failed, o->jobs);
+	else
+		cli_say(&j->rep, "%zu devices, %d not ok; flashed one after another (the %s "
+			"transport lives in this process, so it cannot be given one process per "
+			"device)", n, failed, xport_name);
+	snprintf(j->result, sizeof(j->result), "%zu devices, %d not ok", n, failed);
+}
+
+int cli_run_all(struct cli_job *j, const struct dfu_match *base,
+		const struct cli_xport_kind **kind, struct cli_xport_inst *inst)
+{
+	bool parallel = *kind && (*kind)->per_process;
+	const char *name = j->x->ops->name;
+	struct cli_all_dev *devs = calloc(CLI_ALL_MAX, sizeof(*devs));
+	struct cli_all_row *rows = calloc(CLI_ALL_MAX, sizeof(*rows));
+	int n = devs && rows ? find_devices(j->x, base, devs) : DFU_E_NOMEM;
+	int worst = 0, failed = 0;
+
+	if (n <= 0) {
+		if (n == 0)
+			cli_error(&j->rep, "--all: no DFU-mode device matches; -l lists what is "
+				  "visible");
+		free(devs);
+		free(rows);
+		return n == 0 ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE;
+	}
+	if (parallel)
+		worst = run_parallel(j, base, kind, inst, devs, (size_t)n, rows);
+	else
+		run_serially(j, base, devs, (size_t)n, rows);
+	worst = print_table(j, devs, rows, (size_t)n, worst, &failed);
+	say_summary(j, (size_t)n, failed, parallel, name);
+	free(devs);
+	free(rows);
+	return worst;
 }

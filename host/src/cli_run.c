@@ -1,6 +1,6 @@
 /*
- * cli_run.c - dfu-flash's job on one device (or on every matching device
- * with --all), through the session engine.
+ * cli_run.c - dfu-flash's job on one device, through the session engine
+ * (--all, the same job on every matching device, is cli_all.c's).
  *
  * Order of work follows dfu-util 0.11 (spec §A2): files are loaded and the
  * upload file created before any USB traffic; then the device is opened,
@@ -24,25 +24,11 @@
 #include "host/cli.h"
 #include "host/stm32_optr.h"
 #include "host/stm32_rom.h"
+#include "cli_internal.h"
 
 extern char **environ;
 
 #define FILE_MAX (64u * 1024 * 1024)
-#define MAX_ALL CLI_ALL_MAX
-
-struct job {
-	const struct cli_opts *o;
-	struct cli_report rep;
-	const struct xport *x;
-	uint8_t *file;			/* -D contents */
-	size_t file_len;
-	struct dfu_file_info info;
-	bool dfuse_file;
-	size_t fw_len;			/* without the suffix */
-	int upload_fd;
-	bool reset_itself;		/* a will-reset download ended with the device's reset */
-	char result[DFU_SESSION_ERR_MAX + 80];	/* last outcome, for --all and --json */
-};
 
 int cli_exit_for(int e)
 {
@@ -56,8 +42,9 @@ int cli_exit_for(int e)
 	}
 }
 
-static void set_result(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_result(struct job *j, const char *fmt, ...)
+static void set_result(struct cli_job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_result(struct cli_job *j, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -67,7 +54,7 @@ static void set_result(struct job *j, const char *fmt, ...)
 
 /* ---- files ---- */
 
-static int load_download(struct job *j)
+static int load_download(struct cli_job *j)
 {
 	const char *name = j->o->download;
 	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
@@ -143,7 +130,7 @@ static int load_download(struct job *j)
 	return 0;
 }
 
-static int create_upload(struct job *j)
+static int create_upload(struct cli_job *j)
 {
 	/* dfu-util opens with O_EXCL: never overwrite what a user has. */
 	j->upload_fd = open(j->o->upload, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -158,7 +145,7 @@ static int create_upload(struct job *j)
 
 /* ---- matching ---- */
 
-static void make_match(const struct job *j, struct dfu_match *m)
+static void make_match(const struct cli_job *j, struct dfu_match *m)
 {
 	const struct cli_opts *o = j->o;
 
@@ -191,10 +178,10 @@ static void make_match(const struct job *j, struct dfu_match *m)
 
 /* ---- the return after leave, -R, option-byte write ---- */
 
-static int diagnose(struct job *j, struct dfu_session *s, struct dfu_return_report *r,
+static int diagnose(struct cli_job *j, struct dfu_session *s, struct dfu_return_report *r,
 		    bool after_ob);
 
-static int fix_trap(struct job *j, struct dfu_session *s, struct dfu_return_report *r)
+static int fix_trap(struct cli_job *j, struct dfu_session *s, struct dfu_return_report *r)
 {
 	struct dfu_session_opts so = s->o;	/* open() clears the session */
 	struct dfu_match m;
@@ -220,7 +207,7 @@ static int fix_trap(struct job *j, struct dfu_session *s, struct dfu_return_repo
 
 /* Say what came back; the exit code. After an option-byte write alone, a
  * chip coming back to its ROM is what was expected of it. */
-static int diagnose(struct job *j, struct dfu_session *s, struct dfu_return_report *r,
+static int diagnose(struct cli_job *j, struct dfu_session *s, struct dfu_return_report *r,
 		    bool after_ob)
 {
 	char esc[DFU_SESSION_ERR_MAX * 2];
@@ -259,7 +246,7 @@ static int diagnose(struct job *j, struct dfu_session *s, struct dfu_return_repo
 	}
 }
 
-static int engine_fail(struct job *j, struct dfu_session *s, int rc)
+static int engine_fail(struct cli_job *j, struct dfu_session *s, int rc)
 {
 	cli_error(&j->rep, "%s", dfu_session_errmsg(s)[0] ? dfu_session_errmsg(s) : dfu_strerror(rc));
 	set_result(j, "failed: %s", dfu_strerror(rc));
@@ -268,7 +255,7 @@ static int engine_fail(struct job *j, struct dfu_session *s, int rc)
 
 /* ---- option bytes ---- */
 
-static int option_bytes(struct job *j, struct dfu_session *s, bool *wrote)
+static int option_bytes(struct cli_job *j, struct dfu_session *s, bool *wrote)
 {
 	const struct cli_opts *o = j->o;
 	uint8_t ob[256];
@@ -311,7 +298,7 @@ static bool readable(const struct dfu_session *s, uint32_t addr)
 	return seg && (seg->type & DFUSE_MEM_READABLE);
 }
 
-static int dfuse_upload(struct job *j, struct dfu_session *s)
+static int dfuse_upload(struct cli_job *j, struct dfu_session *s)
 {
 	const struct cli_opts *o = j->o;
 	uint32_t addr = 0, len = 0x4000;
@@ -360,7 +347,8 @@ static int dfuse_upload(struct job *j, struct dfu_session *s)
 	return 0;
 }
 
-static int run_dfuse(struct job *j, struct dfu_session *s, bool *left, struct dfu_return_report *r)
+static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
+		     struct dfu_return_report *r)
 {
 	const struct cli_opts *o = j->o;
 	int rc;
@@ -472,7 +460,7 @@ static void write_chunk(void *ctx, size_t off, const uint8_t *p, size_t n)
 		k->ok = false;
 }
 
-static int run_plain(struct job *j, struct dfu_session *s, bool *left)
+static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 {
 	const struct cli_opts *o = j->o;
 	int rc;
@@ -530,7 +518,7 @@ static int run_plain(struct job *j, struct dfu_session *s, bool *left)
 
 /* dfu-util checks a valid suffix's IDs against the device found (spec
  * A4), exit 64; 0xFFFF matches anything. */
-static bool suffix_ids_match(struct job *j, const struct dfu_session *s)
+static bool suffix_ids_match(struct cli_job *j, const struct dfu_session *s)
 {
 	const struct dfu_suffix *x = &j->info.suffix;
 
@@ -547,7 +535,7 @@ static bool suffix_ids_match(struct job *j, const struct dfu_session *s)
 
 /* ---- one device ---- */
 
-static int run_one(struct job *j, const struct dfu_match *m)
+int cli_run_one(struct cli_job *j, const struct dfu_match *m)
 {
 	const struct cli_opts *o = j->o;
 	struct dfu_session *s = calloc(1, sizeof(*s));
@@ -682,7 +670,7 @@ static int rt_visit(void *ctx, const struct xport_dev_info *d)
 
 /* DETACH a run-time device, reset it unless it detaches itself (dfu-util
  * -e); 1 when one was detached, 0 when none was found. */
-static int runtime_detach(struct job *j)
+static int runtime_detach(struct cli_job *j)
 {
 	struct rt_find f = { .o = j->o };
 	struct xport_handle *h = NULL;
@@ -711,193 +699,6 @@ static int runtime_detach(struct job *j)
 	return 1;
 }
 
-/* ---- --all ---- */
-
-struct all_ctx {
-	const struct dfu_match *m;
-	size_t n;
-	struct xport_dev_info *devs;
-};
-
-static int all_visit(void *ctx, const struct xport_dev_info *d)
-{
-	struct all_ctx *a = ctx;
-	struct usb_config_iter it;
-	struct usb_alt_info alt;
-
-	if ((a->m->vid >= 0 && d->vid != a->m->vid) || (a->m->pid >= 0 && d->pid != a->m->pid) ||
-	    (a->m->serial && a->m->serial[0] && strcmp(a->m->serial, d->serial) != 0) ||
-	    (a->m->path && a->m->path[0] && strcmp(a->m->path, d->path) != 0) || a->n >= MAX_ALL)
-		return 0;
-	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
-		return 0;
-	for (int g = 0; g < 256 && usb_config_next_alt(&it, &alt) == 1; g++)
-		if (alt.intf.bInterfaceClass == USB_CLASS_APP_SPEC &&
-		    alt.intf.bInterfaceSubClass == USB_SUBCLASS_DFU &&
-		    alt.intf.bInterfaceProtocol == USB_PROTO_DFU_MODE) {
-			if (a->devs)
-				a->devs[a->n] = *d;
-			a->n++;
-			break;
-		}
-	return 0;
-}
-
-/* In a device's own process (cli_all.c): a transport of its own, from the
- * same command-line choice, and the device picked by path and serial. */
-struct all_job {
-	struct job *j;
-	const struct dfu_match *base;
-	const struct cli_xport_kind *kind;
-	const struct cli_all_dev *devs;
-};
-
-static int all_child(void *ctx, size_t i, struct cli_report *rep, char *result, size_t cap)
-{
-	struct all_job *a = ctx;
-	struct job *j = a->j;
-	struct cli_xport_inst inst = { 0 };
-	struct dfu_match m = *a->base;
-	char msg[512];
-	int ex;
-
-	j->rep = *rep;
-	if (a->kind->open(j->o->xport_arg, &inst, msg, sizeof(msg)) < 0) {
-		cli_error(&j->rep, "%s", msg);
-		snprintf(result, cap, "failed: the transport did not open");
-		return CLI_EXIT_IOERR;
-	}
-	if (a->kind->only)
-		a->kind->only(&inst, a->devs[i].path);
-	j->x = &inst.x;
-	j->rep.x = j->x;
-	m.path = a->devs[i].path;
-	m.devnum = 0;
-	m.serial = a->devs[i].serial;
-	j->result[0] = '\0';
-	ex = run_one(j, &m);
-	snprintf(result, cap, "%.79s", j->result);
-	a->kind->close(&inst);
-	return ex;
-}
-
-/* One after the other in this process (the in-process transport, or one
- * the caller owns): every device gets the same job. */
-static void run_serially(struct job *j, const struct dfu_match *base,
-			 const struct cli_all_dev *devs, size_t n, struct cli_all_row *rows)
-{
-	struct cli_report keep = j->rep;
-
-	for (size_t i = 0; i < n; i++) {
-		struct dfu_match m = *base;
-		char json_dev[XPORT_PATH_MAX * 6 + XPORT_STRING_MAX * 6 + 32];
-		char esc[sizeof(j->result) * 2];
-
-		cli_all_json_dev(&devs[i], json_dev, sizeof(json_dev));
-		j->rep.json_dev = json_dev;
-		m.path = devs[i].path;
-		m.devnum = 0;
-		m.serial = NULL;
-		j->result[0] = '\0';
-		rows[i].t0_us = xport_now_us(j->x);
-		cli_json_event(&j->rep, "start", "\"t_us\":%llu", (unsigned long long)rows[i].t0_us);
-		rows[i].ex = run_one(j, &m);
-		rows[i].t1_us = xport_now_us(j->x);
-		snprintf(rows[i].result, sizeof(rows[i].result), "%.79s", j->result);
-		cli_json_escape(j->result, esc, sizeof(esc));
-		cli_json_event(&j->rep, "end", "\"t_us\":%llu,\"exit\":%d,\"result\":\"%s\"",
-			       (unsigned long long)rows[i].t1_us, rows[i].ex, esc);
-		j->rep = keep;
-	}
-}
-
-/* Every matching DFU-mode device; the table; the worst exit code. With a
- * transport another process can open, one process per device, in parallel
- * (--jobs caps how many at once); the parent's own transport is closed
- * first so a USB/IP device or a libusb handle is free for its child. */
-static int run_all(struct job *j, const struct dfu_match *base, const struct cli_xport_kind **kind,
-		   struct cli_xport_inst *inst)
-{
-	const struct cli_opts *o = j->o;
-	struct all_ctx a = { .m = base };
-	struct cli_all_dev *devs;
-	struct cli_all_row *rows;
-	bool parallel = *kind && (*kind)->per_process;
-	const char *name = j->x->ops->name;
-	FILE *table = j->rep.json ? j->rep.err : j->rep.out;
-	int worst = 0, failed = 0;
-
-	a.devs = calloc(MAX_ALL, sizeof(*a.devs));
-	devs = calloc(MAX_ALL, sizeof(*devs));
-	rows = calloc(MAX_ALL, sizeof(*rows));
-	if (!a.devs || !devs || !rows) {
-		free(a.devs);
-		free(devs);
-		free(rows);
-		return CLI_EXIT_SOFTWARE;
-	}
-	xport_enumerate(j->x, all_visit, &a);
-	if (a.n == 0) {
-		cli_error(&j->rep, "--all: no DFU-mode device matches; -l lists what is visible");
-		free(a.devs);
-		free(devs);
-		free(rows);
-		return CLI_EXIT_IOERR;
-	}
-	for (size_t i = 0; i < a.n; i++) {
-		snprintf(devs[i].path, sizeof(devs[i].path), "%s", a.devs[i].path);
-		snprintf(devs[i].serial, sizeof(devs[i].serial), "%s", a.devs[i].serial);
-	}
-	/* A stable order whatever order the bus listed them in. */
-	for (size_t i = 1; i < a.n; i++)
-		for (size_t k = i; k > 0 && strcmp(devs[k - 1].path, devs[k].path) > 0; k--) {
-			struct cli_all_dev t = devs[k];
-			devs[k] = devs[k - 1];
-			devs[k - 1] = t;
-		}
-	if (parallel) {
-		struct all_job aj = { .j = j, .base = base, .kind = *kind, .devs = devs };
-		(*kind)->close(inst);
-		j->x = NULL;
-		j->rep.x = NULL;
-		if (cli_all_fork(&j->rep, devs, a.n, o->jobs, CLI_ALL_LIMIT_S, all_child, &aj,
-				 rows) < 0) {
-			cli_error(&j->rep, "--all: out of memory");
-			worst = CLI_EXIT_SOFTWARE;
-		}
-		*kind = NULL; /* closed: the caller must not close it again */
-	} else {
-		run_serially(j, base, devs, a.n, rows);
-	}
-	fprintf(table, "%-14s %-10s %-4s %-44s %10s\n", "serial", "path", "exit", "result", "time");
-	for (size_t i = 0; i < a.n; i++) {
-		struct cli_all_row *r = &rows[i];
-		fprintf(table, "%-14s %-10s %-4d %-44s %8.0f ms\n",
-			devs[i].serial[0] ? devs[i].serial : "(none)", devs[i].path, r->ex,
-			r->result, (double)(r->t1_us - r->t0_us) / 1e3);
-		if (r->ex)
-			failed++;
-		if (r->ex > worst || (worst == CLI_EXIT_NOT_RUNNING && r->ex))
-			worst = r->ex;
-	}
-	fflush(table);
-	if (parallel && (o->jobs == 0 || o->jobs >= a.n))
-		cli_say(&j->rep, "%zu devices, %d not ok; all at once, one process each", a.n,
-			failed);
-	else if (parallel)
-		cli_say(&j->rep, "%zu devices, %d not ok; %u at a time (--jobs), one process each",
-			a.n, failed, o->jobs);
-	else
-		cli_say(&j->rep, "%zu devices, %d not ok; flashed one after another (the %s "
-			"transport lives in this process, so it cannot be given one process per "
-			"device)", a.n, failed, name);
-	set_result(j, "%zu devices, %d not ok", a.n, failed);
-	free(a.devs);
-	free(devs);
-	free(rows);
-	return worst;
-}
-
 /* ---- -w ---- */
 
 struct count_ctx {
@@ -920,7 +721,7 @@ static int count_visit(void *ctx, const struct xport_dev_info *d)
 int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xport *preset)
 {
 	struct cli_opts *o = calloc(1, sizeof(*o));
-	struct job *j = calloc(1, sizeof(*j));
+	struct cli_job *j = calloc(1, sizeof(*j));
 	struct cli_xport_inst inst = { 0 };
 	const struct cli_xport_kind *kind = NULL;
 	struct dfu_match m;
@@ -1022,17 +823,15 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 	} else if (o->download || o->upload || o->s.given) {
 		/* A run-time device first detaches, then dfu-flash waits -E s.
 		 * Decided from enumeration alone: no request is sent. */
-		struct all_ctx probe = { .m = &m };
-		xport_enumerate(j->x, all_visit, &probe);
-		if (probe.n == 0 && runtime_detach(j) == 1) {
+		if (cli_all_count(j->x, &m) == 0 && runtime_detach(j) == 1) {
 			cli_say(&j->rep, "waiting %u s for the DFU-mode device (-E)", o->detach_delay_s);
 			xport_sleep_ms(j->x, o->detach_delay_s * 1000u);
 		}
 	}
 	if (o->all)
-		ex = run_all(j, &m, &kind, &inst);
+		ex = cli_run_all(j, &m, &kind, &inst);
 	else
-		ex = run_one(j, &m);
+		ex = cli_run_one(j, &m);
 	if (o->json) {
 		char esc[sizeof(j->result) * 2];
 		cli_json_escape(j->result, esc, sizeof(esc));
