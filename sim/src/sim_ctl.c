@@ -1001,13 +1001,14 @@ int sim_ctl_listen(struct sim_ctl *c, const char *path, struct dfu_diag *diag)
 
 /* ---- the client ---- */
 
-int sim_ctl_request(const char *path, const char *command, int timeout_ms, struct sim_text *out)
+/* A connected socket with the command line sent and the writing side shut,
+ * or a negative dfu_err with the sentence in `out`. */
+static int request_send(const char *path, const char *command, struct sim_text *out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct sim_text ans = { 0 };
-	char line[SIM_CTL_LINE_MAX + 2], buf[65536];
+	char line[SIM_CTL_LINE_MAX + 2];
 	size_t len = strlen(command);
-	int fd, rc;
+	int fd;
 
 	if (len > SIM_CTL_LINE_MAX || strchr(command, '\n'))
 		return ctl_error(out, DFU_E_USAGE, "the command is longer than %d characters or "
@@ -1036,13 +1037,22 @@ int sim_ctl_request(const char *path, const char *command, int timeout_ms, struc
 		return ctl_error(out, DFU_E_IO, "%s: send: %s", path, strerror(e));
 	}
 	shutdown(fd, SHUT_WR);
+	return fd;
+}
+
+/* Everything the server sends until it closes, into `ans`; 0, or
+ * DFU_E_TIMEOUT with the sentence in `out`. Closes `fd`. */
+static int request_receive(int fd, const char *path, int timeout_ms, struct sim_text *ans,
+			   struct sim_text *out)
+{
+	char buf[65536];
+
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
 		if (poll(&pfd, 1, timeout_ms) <= 0) {
 			close(fd);
-			sim_text_free(&ans);
 			return ctl_error(out, DFU_E_TIMEOUT, "%s: no answer within %d ms", path,
 					 timeout_ms);
 		}
@@ -1051,26 +1061,44 @@ int sim_ctl_request(const char *path, const char *command, int timeout_ms, struc
 			continue;
 		if (n <= 0)
 			break;
-		sim_text_printf(&ans, "%.*s", (int)n, buf);
+		sim_text_printf(ans, "%.*s", (int)n, buf);
 	}
 	close(fd);
-	/* The answer's last line is "ok" or "error: ...". */
-	if (ans.overflow || !ans.len || ans.p[ans.len - 1] != '\n') {
-		sim_text_free(&ans);
+	return 0;
+}
+
+/* The answer's text lines into `out`, and its last line ("ok" or
+ * "error: ...") as the result. */
+static int request_result(const char *path, struct sim_text *ans, struct sim_text *out)
+{
+	char *last, *status;
+
+	if (ans->overflow || !ans->len || ans->p[ans->len - 1] != '\n')
 		return ctl_error(out, DFU_E_IO, "%s closed the connection without a complete answer",
 				 path);
-	}
-	ans.p[--ans.len] = 0;
-	char *last = strrchr(ans.p, '\n');
-	char *status = last ? last + 1 : ans.p;
+	ans->p[--ans->len] = 0;
+	last = strrchr(ans->p, '\n');
+	status = last ? last + 1 : ans->p;
 	if (strcmp(status, "ok") == 0) {
-		sim_text_printf(out, "%.*s", (int)(status - ans.p), ans.p);
-		rc = 0;
-	} else if (strncmp(status, "error: ", 7) == 0) {
-		rc = ctl_error(out, DFU_E_DEVICE, "%s", status + 7);
-	} else {
-		rc = ctl_error(out, DFU_E_PROTOCOL, "unexpected answer \"%s\"", status);
+		sim_text_printf(out, "%.*s", (int)(status - ans->p), ans->p);
+		return 0;
 	}
+	if (strncmp(status, "error: ", 7) == 0)
+		return ctl_error(out, DFU_E_DEVICE, "%s", status + 7);
+	return ctl_error(out, DFU_E_PROTOCOL, "unexpected answer \"%s\"", status);
+}
+
+int sim_ctl_request(const char *path, const char *command, int timeout_ms, struct sim_text *out)
+{
+	struct sim_text ans = { 0 };
+	int fd = request_send(path, command, out);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = request_receive(fd, path, timeout_ms, &ans, out);
+	if (rc == 0)
+		rc = request_result(path, &ans, out);
 	sim_text_free(&ans);
 	return rc;
 }
