@@ -112,8 +112,9 @@ static void print_help(void)
 	printf("usage: " PROG " [OPTIONS]\n"
 	       "       " PROG " ctl [--ctl PATH] COMMAND...\n"
 	       "\n"
-	       "Emulated STM32L4 boards running ST's ROM USB DFU bootloader, exported as USB\n"
-	       "devices over USB/IP (busids 1-1, 1-2, ...). See docs/dfu-sim.md.\n"
+	       "Emulated STM32L4 boards running ST's ROM USB DFU bootloader, or generic DFU 1.1\n"
+	       "devices (--chip dfu11), exported as USB devices over USB/IP (busids 1-1, 1-2,\n"
+	       "...). See docs/dfu-sim.md.\n"
 	       "\n"
 	       "Boards (the same keys as dfu-flash --sim CHIP,key=value,...):\n"
 	       "    --list-chips                list the chip profiles and exit\n");
@@ -144,6 +145,15 @@ static void print_help(void)
 	sim_text_free(&ctl);
 }
 
+/* The generic device's memory size as the spec makes it. */
+static size_t spec_dfu11_mem(void)
+{
+	struct sim_board_spec spec;
+
+	sim_board_spec_init(&spec);
+	return spec.dfu11.mem_size;
+}
+
 static void list_chips(void)
 {
 	for (size_t i = 0; i < l4_profile_count(); i++) {
@@ -154,6 +164,10 @@ static void list_chips(void)
 		       p->supported ? "supported" : "not supported: ",
 		       p->supported ? "" : p->unsupported_reason);
 	}
+	printf("%-14s %-16s %5u KiB memory, %04x:%04x (DFU mode), %04x:%04x (application), "
+	       "supported\n",
+	       SIM_BOARD_SPEC_DFU11, "generic DFU 1.1", (unsigned)(spec_dfu11_mem() / 1024),
+	       SIM_DFU11_VID, SIM_DFU11_PID_DFU, SIM_DFU11_VID, SIM_DFU11_PID_APP);
 }
 
 /* ---- options ---- */

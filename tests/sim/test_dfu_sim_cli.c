@@ -2,7 +2,8 @@
  * naming the flag, the value and the fix (exit 64); --help, --version,
  * --list-chips; the control channel driven with `dfu-sim ctl` (status, power,
  * reset, BOOT0, dumps, log, quit) and what it does to USB/IP clients;
- * initial images. */
+ * initial images; the board flags' older spellings; generic DFU 1.1
+ * devices (--chip dfu11) over USB/IP. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,6 +79,18 @@ static void test_every_bad_flag_is_a_usage_error_naming_flag_value_and_fix(void 
 			   "--listen localhost", "numeric");
 	expect_usage_error("--image fw.bin@nowhere", "--image fw.bin@nowhere", "0x08000000");
 	expect_usage_error("ctl", "ctl", "give a command");
+	/* the generic DFU 1.1 device's flags, and flags that do not fit the chip */
+	expect_usage_error("--chip dfu11 --xfer 99999", "--xfer 99999", "0 to 4096");
+	expect_usage_error("--chip dfu11 --mps0 12", "--mps0 12", "8, 16, 32 or 64");
+	expect_usage_error("--chip dfu11 --manifest later", "--manifest later", "wait-reset");
+	expect_usage_error("--chip dfu11 --will-detach 2", "--will-detach 2", "0 or 1");
+	expect_usage_error("--chip dfu11 --upload no", "--upload no", "0 or 1");
+	expect_usage_error("--boot0 1 --chip dfu11", "--boot0 does not apply to dfu11", "--xfer");
+	expect_usage_error("--chip dfu11 --quirk erase-stall", "--quirk does not apply", NULL);
+	expect_usage_error("--chip dfu11 --app silent", "--app silent", "--app dfu-runtime");
+	expect_usage_error("--xfer 512", "--xfer does not apply to an STM32 chip", "--boot0");
+	expect_usage_error("--chip dfu11 --state /tmp/dfu-sim-test-never", "--state", "dfu11");
+	expect_usage_error("--serial", "--serial", "needs a value");
 }
 
 static void test_help_version_and_chip_list_exit_zero(void **state)
@@ -98,8 +111,53 @@ static void test_help_version_and_chip_list_exit_zero(void **state)
 	assert_int_equal(run_sim("--list-chips", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "stm32l412xb"));
 	assert_non_null(strstr(out, "not supported"));
+	assert_non_null(strstr(out, "dfu11          generic DFU 1.1"));
 	assert_int_equal(run_sim("ctl --help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "power-cycle"));
+}
+
+/* The help texts come from the tables: every board key with its default,
+ * every quirk, every control command. */
+static void test_help_lists_every_board_key_and_control_command(void **state)
+{
+	static const char *const keys[] = { "--serial TEXT", "--manifest tolerant|wait-reset",
+					     "--will-detach 0|1", "--upload 0|1", "--xfer N",
+					     "--mps0 8|16|32|64", "(default instant)",
+					     "layout-garbage", "ob-power-loss" };
+	static const char *const commands[] = { "status [DEV]", "power off|on DEV",
+						 "dump flash DEV [ADDR LEN] | ob DEV",
+						 "preload DEV FILE [ADDR]", "ob-write DEV HEX",
+						 "help ", "quit " };
+	char out[16384], ctl[8192];
+	(void)state;
+	assert_int_equal(run_sim("--help", out, sizeof(out)), 0);
+	assert_int_equal(run_sim("ctl --help", ctl, sizeof(ctl)), 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strstr(out, keys[i]))
+			fail_msg("--help lacks \"%s\"", keys[i]);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strstr(out, commands[i]))
+			fail_msg("--help lacks the control command \"%s\"", commands[i]);
+		if (!strstr(ctl, commands[i]))
+			fail_msg("ctl --help lacks \"%s\"", commands[i]);
+	}
+}
+
+/* The spellings dfu-flash --sim has used work as dfu-sim flags too. */
+static void test_older_spellings_of_app_and_shared_serial_are_accepted(void **state)
+{
+	static const char *const args[] = { "--count", "2", "--app", "runtime", "--serial",
+					    "shared", NULL };
+	const char *dir = test_dir("cli-alias");
+	struct sim_proc p;
+	char out[16384];
+	(void)state;
+	sim_start(&p, dir, args);
+	assert_int_equal(sim_ctl_run(&p, out, sizeof(out), "query 1-2"), 0);
+	assert_non_null(strstr(out, "app dfu-runtime\n"));
+	assert_non_null(strstr(out, "quirks 0x8\n")); /* SIM_QUIRK_SHARED_SERIAL */
+	sim_stop(&p);
+	remove_dir(dir);
 }
 
 static void test_missing_image_file_is_an_error_naming_it(void **state)
@@ -298,6 +356,102 @@ static void test_image_at_an_address_and_dfu_runtime_application(void **state)
 	remove_dir(dir);
 }
 
+/* Read until the device reaches `want` (GETSTATUS, as a host polls). */
+static void poll_until(struct uclient *c, uint8_t want)
+{
+	struct dfu_status_reply st;
+
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(getstatus(c, &st), 0);
+		if (st.bState == want)
+			return;
+	}
+	fail_msg("device never reached state %u (last %u)", want, st.bState);
+}
+
+/* What Linux does on attach, for the generic device (1209:0001): the serial
+ * into `serial`; returns wTransferSize from the DFU functional descriptor. */
+static uint16_t enumerate_dfu11(struct uclient *c, char *serial, size_t cap)
+{
+	uint8_t buf[512];
+	uint16_t xfer = 0;
+	int32_t n;
+	size_t k = 0;
+
+	assert_int_equal(ctrl(c, 0x80, 6, 0x0100, 0, 64, NULL, buf, &n), 0);
+	assert_int_equal(n, 18);
+	assert_int_equal(dfu_get_le16(buf + 8), 0x1209);
+	assert_int_equal(dfu_get_le16(buf + 10), 0x0001);
+	uint8_t iserial = buf[16];
+	assert_int_equal(ctrl(c, 0x80, 6, 0x0200, 0, sizeof(buf), NULL, buf, &n), 0);
+	for (int32_t off = 0; off + 7 <= n && buf[off] >= 2; off += buf[off])
+		if (buf[off + 1] == 0x21) /* DFU functional descriptor */
+			xfer = dfu_get_le16(buf + off + 5);
+	assert_int_equal(ctrl(c, 0x80, 6, (uint16_t)(0x0300 | iserial), 0x0409, 255, NULL, buf, &n),
+			 0);
+	for (int32_t i = 2; i + 1 < n && k + 1 < cap; i += 2)
+		serial[k++] = (char)buf[i];
+	serial[k] = 0;
+	assert_int_equal(ctrl(c, 0x00, 9, 1, 0, 0, NULL, NULL, NULL), 0);
+	return xfer;
+}
+
+static void test_chip_dfu11_serves_generic_dfu_1_1_devices_over_usbip(void **state)
+{
+	static const char *const args[] = { "--chip", "dfu11", "--count", "2", "--xfer", "512",
+					    "--serial", "D11-A", NULL };
+	const char *dir = test_dir("cli-dfu11");
+	struct sim_proc p;
+	struct uclient c;
+	struct listed l[4];
+	uint8_t fw[1024], back[512];
+	char out[8192], serial[64];
+	int32_t actual = 0;
+	(void)state;
+	sim_start(&p, dir, args);
+	assert_non_null(strstr(p.ready, "serving 2 devices (1-1 to 1-2) of dfu11"));
+	assert_int_equal(usbip_list(p.port, l, 4), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].dev.idVendor, 0x1209);
+		assert_int_equal(l[i].dev.idProduct, 0x0001);
+		assert_int_equal(l[i].intf[0].bInterfaceClass, 0xFE);
+		assert_int_equal(l[i].intf[0].bInterfaceProtocol, 0x02); /* DFU mode */
+	}
+	/* The second device keeps its default serial. */
+	usbip_import_ok(&c, p.port, "1-2");
+	assert_int_equal(enumerate_dfu11(&c, serial, sizeof(serial)), 512);
+	assert_string_equal(serial, "DFU11-0001");
+	uclient_close(&c);
+	/* Download two 512-byte blocks (--xfer), manifest, read the first back. */
+	usbip_import_ok(&c, p.port, "1-1");
+	assert_int_equal(enumerate_dfu11(&c, serial, sizeof(serial)), 512);
+	assert_string_equal(serial, "D11-A");
+	fill_pattern(fw, sizeof(fw), 11);
+	assert_int_equal(dnload_and_poll(&c, 0, fw, 512), DFU_STATE_DNLOAD_IDLE);
+	assert_int_equal(dnload_and_poll(&c, 1, fw + 512, 512), DFU_STATE_DNLOAD_IDLE);
+	assert_int_equal(ctrl(&c, 0x21, DFU_DNLOAD, 2, 0, 0, NULL, NULL, NULL), 0);
+	poll_until(&c, DFU_STATE_IDLE); /* manifestation tolerant: back to dfuIDLE */
+	assert_int_equal(ctrl(&c, 0xA1, DFU_UPLOAD, 0, 0, 512, NULL, back, &actual), 0);
+	assert_int_equal(actual, 512);
+	assert_memory_equal(back, fw, 512);
+	/* The control channel knows what it is and can unplug it. */
+	assert_int_equal(sim_ctl_run(&p, out, sizeof(out), "status 1-1"), 0);
+	assert_non_null(strstr(out, "serial: D11-A"));
+	assert_non_null(strstr(out, "chip: none"));
+	assert_non_null(strstr(out, "usb: 1209:0001 on the bus, generation 1, imported by a client"));
+	assert_int_equal(sim_ctl_run(&p, out, sizeof(out), "boot0 1-1 1"), 1);
+	assert_non_null(strstr(out, "not an STM32 board"));
+	sim_ctl_ok(&p, "power off 1-1");
+	assert_true(peer_closes(c.fd));
+	uclient_close(&c);
+	assert_int_equal(usbip_list(p.port, l, 4), 1);
+	assert_string_equal(l[0].dev.busid, "1-2");
+	sim_ctl_ok(&p, "power on 1-1");
+	assert_int_equal(usbip_list(p.port, l, 4), 2);
+	sim_stop(&p);
+	remove_dir(dir);
+}
+
 static void test_quit_stops_dfu_sim_and_removes_its_socket(void **state)
 {
 	const char *dir = test_dir("cli-quit");
@@ -356,6 +510,12 @@ int main(void)
 			test_image_with_an_application_boots_it_until_boot0_selects_the_rom,
 			each_setup),
 		cmocka_unit_test_setup(test_image_at_an_address_and_dfu_runtime_application,
+				       each_setup),
+		cmocka_unit_test_setup(test_help_lists_every_board_key_and_control_command,
+				       each_setup),
+		cmocka_unit_test_setup(test_older_spellings_of_app_and_shared_serial_are_accepted,
+				       each_setup),
+		cmocka_unit_test_setup(test_chip_dfu11_serves_generic_dfu_1_1_devices_over_usbip,
 				       each_setup),
 		cmocka_unit_test_setup(test_quit_stops_dfu_sim_and_removes_its_socket, each_setup),
 		cmocka_unit_test_setup(test_busy_port_is_an_error_that_suggests_another_port,
