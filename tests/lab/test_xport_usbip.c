@@ -9,11 +9,12 @@
 
 #include <cmocka.h>
 
-#include "../sim/usbip_client.h"
 #include "dfu/bytes.h"
 #include "host/cli.h"
-#include "cli_harness.h"
 #include "host/xport_usbip.h"
+#include "cli_harness.h"
+#include "image_builder.h"
+#include "usbip_client.h"
 
 #define IMAGE_SIZE (16 * 1024)
 #define OUT_MAX (64 * 1024)
@@ -27,38 +28,19 @@ struct fx {
 	char out[OUT_MAX], err[OUT_MAX];
 };
 
-static void make_image(uint8_t *img)
-{
-	uint32_t x = 0x1234567u;
-	for (size_t i = 0; i < IMAGE_SIZE; i += 4) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		dfu_put_le32(img + i, x);
-	}
-	/* A Cortex-M vector table: SP in SRAM1, Thumb handlers in flash. */
-	dfu_put_le32(img, 0x20008000u);
-	for (unsigned v = 1; v < 16; v++)
-		dfu_put_le32(img + 4 * v, 0x08000101u + (v > 1 ? 0x40u : 0u));
-}
-
 static struct fx *fx_new_args(const char *const *args)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	FILE *w;
 
 	assert_non_null(f);
 	alarm(60); /* no test may hang the suite */
 	f->dir = test_dir("xport_usbip");
 	sim_start(&f->sim, f->dir, args);
 	snprintf(f->addr, sizeof(f->addr), "127.0.0.1:%u", f->sim.port);
-	make_image(f->image);
+	image_build(f->image, IMAGE_SIZE, 0x1234567u);
 	snprintf(f->fw, sizeof(f->fw), "%s/fw.bin", f->dir);
 	snprintf(f->up, sizeof(f->up), "%s/up.bin", f->dir);
-	w = fopen(f->fw, "wb");
-	assert_non_null(w);
-	assert_int_equal(fwrite(f->image, 1, IMAGE_SIZE, w), IMAGE_SIZE);
-	fclose(w);
+	cli_write_file(f->fw, f->image, IMAGE_SIZE);
 	return f;
 }
 

@@ -1,52 +1,23 @@
 /*
- * usbip_client.h - a small USB/IP client and dfu-sim process harness for
- * the emulator's USB/IP tests.
- *
- * The client speaks USB/IP through core's codec (dfu/usbip_proto.h) over a
- * loopback TCP socket: list, import, control transfers (submit + wait for
- * the RET_SUBMIT with the same seqnum), unlink, and the DfuSe steps
- * dfu-util takes (GETSTATUS poll, set address, erase, write, upload, leave).
- * Every wait has a poll() timeout, so a silent server fails the test rather
- * than hanging it. dfu-sim is started with posix_spawn on 127.0.0.1, port 0
- * (ephemeral) and a control socket of its own; its ready line on stdout
- * gives the port.
- *
- * Included by the test files after <cmocka.h>; everything is static so a
- * file may use only part of it.
+ * usbip_client.c - the USB/IP client and dfu-sim process harness of the
+ * emulator's USB/IP tests (see usbip_client.h): dfu-sim processes started,
+ * remembered and stopped; list, import and control transfers through core's
+ * codec; the DfuSe steps dfu-util takes.
  */
-#ifndef TESTS_USBIP_CLIENT_H
-#define TESTS_USBIP_CLIENT_H
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include <cmocka.h>
 
-#include "dfu/bytes.h"
-#include "dfu/dfu_proto.h"
-#include "dfu/usbip_proto.h"
+#include "usbip_client.h"
 
 extern char **environ;
 
-#define IO_TIMEOUT_MS 10000
+/* Every dfu-sim this test process started and has not stopped. */
+static pid_t live_sims[32];
 
-/* ---- files and the dfu-sim binary ---- */
-
-/* build/<dir>/tests/test_x -> build/<dir>/sim/dfu-sim, or $DFU_SIM. */
-static inline const char *dfu_sim_path(void)
+const char *dfu_sim_path(void)
 {
 	static char path[PATH_MAX + 32];
 	char self[PATH_MAX];
@@ -70,8 +41,7 @@ static inline const char *dfu_sim_path(void)
 	return path;
 }
 
-/* A fresh directory under DFULAB_TEST_TMP for this process. */
-static inline const char *test_dir(const char *name)
+const char *test_dir(const char *name)
 {
 	static char dirs[8][512];
 	static unsigned next;
@@ -86,7 +56,7 @@ static inline const char *test_dir(const char *name)
 	return dir;
 }
 
-static inline void remove_dir(const char *dir)
+void remove_dir(const char *dir)
 {
 	char cmd[700];
 
@@ -95,30 +65,14 @@ static inline void remove_dir(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
-/* ---- a dfu-sim process ---- */
-
-struct sim_proc {
-	pid_t pid;
-	int out_fd;		/* its stdout */
-	uint16_t port;
-	char ctl[512];
-	char dir[512];
-	char ready[512];
-};
-
-/* Every dfu-sim this test process started and has not stopped: a failed
- * assertion (longjmp out of the test) or the alarm() that bounds a test must
- * not leave servers running behind it. */
-static pid_t live_sims[32];
-
-static inline void forget_sim(pid_t pid)
+void forget_sim(pid_t pid)
 {
 	for (size_t i = 0; i < sizeof(live_sims) / sizeof(live_sims[0]); i++)
 		if (live_sims[i] == pid)
 			live_sims[i] = 0;
 }
 
-static inline void kill_live_sims(void)
+static void kill_live_sims(void)
 {
 	for (size_t i = 0; i < sizeof(live_sims) / sizeof(live_sims[0]); i++)
 		if (live_sims[i] > 0) {
@@ -127,7 +81,7 @@ static inline void kill_live_sims(void)
 		}
 }
 
-static inline void on_alarm(int sig)
+static void on_alarm(int sig)
 {
 	static const char msg[] = "test timed out (alarm); killing its dfu-sim processes\n";
 
@@ -139,7 +93,7 @@ static inline void on_alarm(int sig)
 	raise(sig);
 }
 
-static inline void remember_sim(pid_t pid)
+void remember_sim(pid_t pid)
 {
 	static bool installed;
 
@@ -155,11 +109,8 @@ static inline void remember_sim(pid_t pid)
 		}
 }
 
-/* Start dfu-sim with `args` (NULL-terminated) plus --port 0 --ctl DIR/ctl.sock
- * --log DIR/log; wait for its ready line. Returns 0, or the exit status when
- * it stopped before being ready (then *err gets its stderr). */
-static inline int sim_start_ex(struct sim_proc *p, const char *dir, const char *const *args,
-			char *err, size_t errcap)
+int sim_start_ex(struct sim_proc *p, const char *dir, const char *const *args, char *err,
+		 size_t errcap)
 {
 	const char *argv[64];
 	char logpath[600], errpath[600];
@@ -231,7 +182,7 @@ static inline int sim_start_ex(struct sim_proc *p, const char *dir, const char *
 	return 0;
 }
 
-static inline void sim_start(struct sim_proc *p, const char *dir, const char *const *args)
+void sim_start(struct sim_proc *p, const char *dir, const char *const *args)
 {
 	char err[2048];
 	int rc = sim_start_ex(p, dir, args, err, sizeof(err));
@@ -240,8 +191,7 @@ static inline void sim_start(struct sim_proc *p, const char *dir, const char *co
 		fail_msg("dfu-sim exited with %d before it was ready: %s", rc, err);
 }
 
-/* Stop with SIGTERM and insist on a clean exit within the timeout. */
-static inline void sim_stop(struct sim_proc *p)
+void sim_stop(struct sim_proc *p)
 {
 	int status = 0;
 
@@ -266,7 +216,7 @@ static inline void sim_stop(struct sim_proc *p)
 	fail_msg("dfu-sim did not stop within %d ms of SIGTERM", IO_TIMEOUT_MS);
 }
 
-static inline void sim_kill9(struct sim_proc *p)
+void sim_kill9(struct sim_proc *p)
 {
 	kill(p->pid, SIGKILL);
 	waitpid(p->pid, NULL, 0);
@@ -275,13 +225,12 @@ static inline void sim_kill9(struct sim_proc *p)
 	close(p->out_fd);
 }
 
-static inline bool sim_alive(struct sim_proc *p)
+bool sim_alive(struct sim_proc *p)
 {
 	return p->pid && waitpid(p->pid, NULL, WNOHANG) == 0;
 }
 
-/* Run "dfu-sim ctl --ctl P WORDS..." and collect stdout+stderr; returns the exit status. */
-static inline int sim_ctl_run(const struct sim_proc *p, char *out, size_t cap, const char *cmd)
+int sim_ctl_run(const struct sim_proc *p, char *out, size_t cap, const char *cmd)
 {
 	char line[1200];
 	FILE *f;
@@ -309,7 +258,7 @@ static inline int sim_ctl_run(const struct sim_proc *p, char *out, size_t cap, c
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static inline void sim_ctl_ok(const struct sim_proc *p, const char *cmd)
+void sim_ctl_ok(const struct sim_proc *p, const char *cmd)
 {
 	char out[8192];
 	int rc = sim_ctl_run(p, out, sizeof(out), cmd);
@@ -318,15 +267,7 @@ static inline void sim_ctl_ok(const struct sim_proc *p, const char *cmd)
 		fail_msg("dfu-sim ctl %s failed (%d): %s", cmd, rc, out);
 }
 
-/* ---- the USB/IP client ---- */
-
-struct uclient {
-	int fd;
-	uint32_t seq;
-	uint32_t devid;
-};
-
-static inline int tcp_connect(uint16_t port)
+int tcp_connect(uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1;
@@ -340,7 +281,7 @@ static inline int tcp_connect(uint16_t port)
 	return fd;
 }
 
-static inline void send_all(int fd, const void *buf, size_t len)
+void send_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -356,9 +297,7 @@ static inline void send_all(int fd, const void *buf, size_t len)
 	}
 }
 
-/* Read exactly len bytes. Returns 0, or -1 when the peer closed first (after
- * reading what it sent; *got says how much). A timeout fails the test. */
-static inline int recv_exact(int fd, void *buf, size_t len, size_t *got_out)
+int recv_exact(int fd, void *buf, size_t len, size_t *got_out)
 {
 	uint8_t *p = buf;
 	size_t got = 0;
@@ -385,8 +324,7 @@ static inline int recv_exact(int fd, void *buf, size_t len, size_t *got_out)
 	return 0;
 }
 
-/* True when the server closes the connection within the timeout (EOF, no data). */
-static inline bool peer_closes(int fd)
+bool peer_closes(int fd)
 {
 	uint8_t b;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -396,13 +334,7 @@ static inline bool peer_closes(int fd)
 	return recv(fd, &b, 1, 0) <= 0;
 }
 
-/* The whole device list in one call; returns the number of devices. */
-struct listed {
-	struct usbip_usb_device dev;
-	struct usbip_usb_interface intf[4];
-};
-
-static inline int usbip_list(uint16_t port, struct listed *out, int max)
+int usbip_list(uint16_t port, struct listed *out, int max)
 {
 	uint8_t req[8], buf[16384];
 	size_t len = 0;
@@ -435,9 +367,8 @@ static inline int usbip_list(uint16_t port, struct listed *out, int max)
 	return n;
 }
 
-/* Import `busid`; returns the op status (0 OK) and leaves c->fd open on OK. */
-static inline uint32_t usbip_import(struct uclient *c, uint16_t port, const char *busid,
-			     struct usbip_usb_device *dev)
+uint32_t usbip_import(struct uclient *c, uint16_t port, const char *busid,
+		      struct usbip_usb_device *dev)
 {
 	uint8_t req[USBIP_REQ_IMPORT_SIZE], rep[USBIP_REP_IMPORT_SIZE];
 	struct usbip_usb_device d;
@@ -465,9 +396,7 @@ static inline uint32_t usbip_import(struct uclient *c, uint16_t port, const char
 	return status;
 }
 
-/* Import, retrying while the server has not yet noticed that the previous
- * importer closed (ST_DEV_BUSY) or the device is between buses (ST_NODEV). */
-static inline void usbip_import_ok(struct uclient *c, uint16_t port, const char *busid)
+void usbip_import_ok(struct uclient *c, uint16_t port, const char *busid)
 {
 	uint32_t st = 0;
 
@@ -480,16 +409,15 @@ static inline void usbip_import_ok(struct uclient *c, uint16_t port, const char 
 	fail_msg("import of %s refused with %s for 2 s", busid, usbip_op_status_name(st));
 }
 
-static inline void uclient_close(struct uclient *c)
+void uclient_close(struct uclient *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 }
 
-/* Send one control CMD_SUBMIT; returns its seqnum. */
-static inline uint32_t submit_ctrl(struct uclient *c, uint8_t type, uint8_t req, uint16_t wValue,
-			    uint16_t wIndex, uint16_t wLength, const void *out)
+uint32_t submit_ctrl(struct uclient *c, uint8_t type, uint8_t req, uint16_t wValue,
+		     uint16_t wIndex, uint16_t wLength, const void *out)
 {
 	struct usbip_cmd_submit m = { 0 };
 	struct dfu_setup st = { type, req, wValue, wIndex, wLength };
@@ -510,18 +438,7 @@ static inline uint32_t submit_ctrl(struct uclient *c, uint8_t type, uint8_t req,
 	return m.base.seqnum;
 }
 
-/* Read one URB reply (RET_SUBMIT for a URB of direction dir_in and length
- * `requested`, or RET_UNLINK). Returns 0, or -1 when the server closed. */
-struct ureply {
-	uint32_t command;
-	uint32_t seqnum;
-	int32_t status;
-	int32_t actual;
-	int32_t number_of_packets;
-	uint8_t data[65536];
-};
-
-static inline int read_reply(struct uclient *c, bool dir_in, int32_t requested, struct ureply *r)
+int read_reply(struct uclient *c, bool dir_in, int32_t requested, struct ureply *r)
 {
 	uint8_t hdr[USBIP_HEADER_SIZE];
 	struct usbip_ret_submit rs;
@@ -558,10 +475,8 @@ static inline int read_reply(struct uclient *c, bool dir_in, int32_t requested, 
 	return 0;
 }
 
-/* A whole control transfer. Returns the URB status (0, -32), or 1 when the
- * server closed the connection instead of answering. */
-static inline int ctrl(struct uclient *c, uint8_t type, uint8_t req, uint16_t wValue,
-		       uint16_t wIndex, uint16_t wLength, const void *out, void *in, int32_t *actual)
+int ctrl(struct uclient *c, uint8_t type, uint8_t req, uint16_t wValue, uint16_t wIndex,
+	 uint16_t wLength, const void *out, void *in, int32_t *actual)
 {
 	static struct ureply r;
 	uint32_t seq = submit_ctrl(c, type, req, wValue, wIndex, wLength, out);
@@ -580,9 +495,7 @@ static inline int ctrl(struct uclient *c, uint8_t type, uint8_t req, uint16_t wV
 	return r.status;
 }
 
-/* ---- USB and DfuSe steps ---- */
-
-static inline void enumerate(struct uclient *c, char *serial, size_t cap)
+void enumerate(struct uclient *c, char *serial, size_t cap)
 {
 	uint8_t buf[512];
 	int32_t n;
@@ -610,7 +523,7 @@ static inline void enumerate(struct uclient *c, char *serial, size_t cap)
 	assert_int_equal(ctrl(c, 0x01, 11, 0, 0, 0, NULL, NULL, NULL), 0);
 }
 
-static inline int getstatus(struct uclient *c, struct dfu_status_reply *st)
+int getstatus(struct uclient *c, struct dfu_status_reply *st)
 {
 	uint8_t buf[6];
 	int32_t n = 0;
@@ -623,8 +536,7 @@ static inline int getstatus(struct uclient *c, struct dfu_status_reply *st)
 	return rc;
 }
 
-/* DNLOAD then GETSTATUS until it is not dfuDNBUSY; returns the final state. */
-static inline int dnload_and_poll(struct uclient *c, uint16_t block, const void *data, uint16_t len)
+int dnload_and_poll(struct uclient *c, uint16_t block, const void *data, uint16_t len)
 {
 	struct dfu_status_reply st;
 
@@ -644,7 +556,7 @@ static inline int dnload_and_poll(struct uclient *c, uint16_t block, const void 
 	return -1;
 }
 
-static inline void dfuse_cmd(struct uclient *c, uint8_t cmd, const uint32_t *addr)
+void dfuse_cmd(struct uclient *c, uint8_t cmd, const uint32_t *addr)
 {
 	uint8_t b[5] = { cmd };
 	uint16_t len = 1;
@@ -656,13 +568,12 @@ static inline void dfuse_cmd(struct uclient *c, uint8_t cmd, const uint32_t *add
 	assert_int_equal(dnload_and_poll(c, 0, b, len), DFU_STATE_DNLOAD_IDLE);
 }
 
-static inline void dfu_abort(struct uclient *c)
+void dfu_abort(struct uclient *c)
 {
 	assert_int_equal(ctrl(c, 0x21, DFU_ABORT, 0, 0, 0, NULL, NULL, NULL), 0);
 }
 
-/* Write `len` bytes at `addr` in 2048-byte blocks (address set once). */
-static inline void dfuse_write(struct uclient *c, uint32_t addr, const uint8_t *data, size_t len)
+void dfuse_write(struct uclient *c, uint32_t addr, const uint8_t *data, size_t len)
 {
 	dfuse_cmd(c, 0x21, &addr);
 	for (size_t off = 0, blk = 2; off < len; off += 2048, blk++) {
@@ -673,7 +584,7 @@ static inline void dfuse_write(struct uclient *c, uint32_t addr, const uint8_t *
 	}
 }
 
-static inline void dfuse_read(struct uclient *c, uint32_t addr, uint8_t *out, size_t len)
+void dfuse_read(struct uclient *c, uint32_t addr, uint8_t *out, size_t len)
 {
 	int32_t n;
 
@@ -689,13 +600,3 @@ static inline void dfuse_read(struct uclient *c, uint32_t addr, uint8_t *out, si
 	}
 	dfu_abort(c);
 }
-
-static inline void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
-{
-	for (size_t i = 0; i < n; i++) {
-		seed = seed * 1103515245u + 12345u;
-		p[i] = (uint8_t)(seed >> 16);
-	}
-}
-
-#endif

@@ -1,59 +1,21 @@
 /*
- * sim_host.h - a small "dfu-util style" host for the emulator's tests.
- *
- * It sends raw control transfers to a board, built with core's helpers
- * (dfu_setup_make, dfuse_cmd_encode), and reproduces the request sequences
- * dfu-util 0.11 sends (shared/spec/dfu-util-usbip-wireshark.md §A2):
- * enumeration, the SET_INTERFACE + GETSTATUS prologue, special commands with
- * their poll loop (including the L4 stall workaround), SET_ADDRESS + DNLOAD
- * block 2 per chunk, abort-to-idle, upload, leave. Every DFU request goes
- * through a struct dfu_host_fsm: a status the device may not report fails
- * the test at once, so every scenario also checks the device never breaks
- * the protocol. Time is virtual: waiting bwPollTimeout moves `now`.
- *
- * Included by the sim test files after <cmocka.h>; everything is static
- * inline so a file may use only part of it.
+ * sim_host.c - a small "dfu-util style" host for the emulator's tests: raw
+ * control transfers to a struct sim_board, checked by core's host state
+ * machine, in the request sequences dfu-util 0.11 sends. See sim_host.h.
  */
-#ifndef TESTS_SIM_HOST_H
-#define TESTS_SIM_HOST_H
-
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfu/bytes.h"
-#include "dfu/dfu_fsm.h"
-#include "dfu/dfu_proto.h"
-#include "dfu/dfuse.h"
-#include "dfu/error.h"
-#include "dfu/usb_desc.h"
-#include "sim/sim_board.h"
+#include <cmocka.h>
 
-#define DFU_MODE_STATES                                                                         \
-	((uint16_t)(DFU_STATE_BIT(DFU_STATE_IDLE) | DFU_STATE_BIT(DFU_STATE_DNLOAD_SYNC) |      \
-		    DFU_STATE_BIT(DFU_STATE_DNBUSY) | DFU_STATE_BIT(DFU_STATE_DNLOAD_IDLE) |    \
-		    DFU_STATE_BIT(DFU_STATE_MANIFEST_SYNC) | DFU_STATE_BIT(DFU_STATE_MANIFEST) | \
-		    DFU_STATE_BIT(DFU_STATE_UPLOAD_IDLE) | DFU_STATE_BIT(DFU_STATE_ERROR)))
+#include "image_builder.h"
+#include "sim_host.h"
 
-struct host {
-	struct sim_board *b;
-	uint64_t now;			/* virtual microseconds */
-	uint32_t gen;			/* bus generation this "handle" was opened on */
-	uint16_t intf;
-	uint16_t xfer;			/* wTransferSize the host uses (-t) */
-	struct dfu_fsm_config cfg;
-	struct dfu_host_fsm fsm;
-	int host_violation;		/* last dfu_host_fsm_sent() result */
-	bool gone;			/* a request met no device */
-	bool will_reset;		/* accept dfuDNBUSY as final after a block */
-	struct dfu_status_reply st;	/* last GETSTATUS reply */
-	int stalls;			/* GETSTATUS stalls tolerated in the last poll loop */
-	uint8_t config[USB_DEVICE_CONFIG_MAX];
-	size_t config_len;
-	struct usb_device_desc dev;
-};
-
-static inline struct sim_board *board_new(const struct sim_board_config *cfg)
+struct sim_board *board_new(const struct sim_board_config *cfg)
 {
 	struct sim_board *b = calloc(1, sizeof(*b));
 
@@ -62,20 +24,20 @@ static inline struct sim_board *board_new(const struct sim_board_config *cfg)
 	return b;
 }
 
-static inline void board_delete(struct sim_board *b)
+void board_delete(struct sim_board *b)
 {
 	sim_board_free(b);
 	free(b);
 }
 
-static inline const char *board_text(const struct sim_board *b)
+const char *board_text(const struct sim_board *b)
 {
 	static char buf[256];
 
 	return sim_board_running_text(b, buf, sizeof(buf));
 }
 
-static inline void assert_logged(const struct sim_board *b, const char *needle)
+void assert_logged(const struct sim_board *b, const char *needle)
 {
 	if (!sim_log_find(&b->log, needle)) {
 		size_t n = sim_log_count(&b->log);
@@ -84,7 +46,7 @@ static inline void assert_logged(const struct sim_board *b, const char *needle)
 	}
 }
 
-static inline void host_attach(struct host *h, struct sim_board *b, uint64_t now)
+void host_attach(struct host *h, struct sim_board *b, uint64_t now)
 {
 	memset(h, 0, sizeof(*h));
 	h->b = b;
@@ -98,16 +60,16 @@ static inline void host_attach(struct host *h, struct sim_board *b, uint64_t now
 	dfu_host_fsm_init(&h->fsm, &h->cfg, DFU_MODE_STATES);
 }
 
-static inline void host_wait_ms(struct host *h, uint32_t ms)
+void host_wait_ms(struct host *h, uint32_t ms)
 {
 	h->now += (uint64_t)ms * 1000u;
 }
 
 /* One control transfer. A board that re-enumerated since this handle was
  * opened is a different device: no answer, as a USB/IP port closes. */
-static inline enum usb_xfer_result host_xfer(struct host *h, uint8_t type, uint8_t req,
-					     uint16_t wValue, uint16_t wIndex, uint16_t wLength,
-					     const void *out, void *in, size_t *actual)
+enum usb_xfer_result host_xfer(struct host *h, uint8_t type, uint8_t req, uint16_t wValue,
+			       uint16_t wIndex, uint16_t wLength, const void *out, void *in,
+			       size_t *actual)
 {
 	struct usb_ctrl_xfer x;
 	enum usb_xfer_result r;
@@ -135,15 +97,14 @@ static inline enum usb_xfer_result host_xfer(struct host *h, uint8_t type, uint8
 	return r;
 }
 
-static inline enum usb_xfer_result host_get_descriptor(struct host *h, uint8_t type,
-						       uint8_t index, uint16_t langid,
-						       uint16_t wLength, uint8_t *buf, size_t *n)
+enum usb_xfer_result host_get_descriptor(struct host *h, uint8_t type, uint8_t index,
+					 uint16_t langid, uint16_t wLength, uint8_t *buf, size_t *n)
 {
 	return host_xfer(h, 0x80, USB_REQ_GET_DESCRIPTOR, (uint16_t)(type << 8 | index), langid,
 			 wLength, NULL, buf, n);
 }
 
-static inline void host_string(struct host *h, uint8_t index, char *out, size_t cap)
+void host_string(struct host *h, uint8_t index, char *out, size_t cap)
 {
 	uint8_t buf[255];
 	size_t n = 0;
@@ -155,7 +116,7 @@ static inline void host_string(struct host *h, uint8_t index, char *out, size_t 
 }
 
 /* What Linux does on attach (B4), then SET_CONFIGURATION(1). */
-static inline void host_enumerate(struct host *h)
+void host_enumerate(struct host *h)
 {
 	uint8_t buf[USB_DEVICE_CONFIG_MAX];
 	struct usb_config_desc cd;
@@ -180,9 +141,8 @@ static inline void host_enumerate(struct host *h)
 }
 
 /* A DFU class request, tracked by the host state machine. */
-static inline enum usb_xfer_result host_dfu(struct host *h, enum dfu_request req,
-					    uint16_t wValue, const void *out, uint16_t len,
-					    void *in, size_t *actual)
+enum usb_xfer_result host_dfu(struct host *h, enum dfu_request req, uint16_t wValue,
+			      const void *out, uint16_t len, void *in, size_t *actual)
 {
 	struct dfu_setup s = dfu_setup_make(req, wValue, h->intf, len);
 	struct dfu_diag diag;
@@ -215,14 +175,14 @@ static inline enum usb_xfer_result host_dfu(struct host *h, enum dfu_request req
 	return r;
 }
 
-static inline enum usb_xfer_result host_status(struct host *h)
+enum usb_xfer_result host_status(struct host *h)
 {
 	uint8_t buf[DFU_STATUS_SIZE];
 
 	return host_dfu(h, DFU_GETSTATUS, 0, NULL, DFU_STATUS_SIZE, buf, NULL);
 }
 
-static inline int host_state(struct host *h)
+int host_state(struct host *h)
 {
 	uint8_t one = 0xFF;
 
@@ -232,7 +192,7 @@ static inline int host_state(struct host *h)
 }
 
 /* dfu-util's prologue (§A2 steps 5-7). */
-static inline void host_open(struct host *h, uint8_t alt)
+void host_open(struct host *h, uint8_t alt)
 {
 	assert_int_equal(host_xfer(h, 0x01, USB_REQ_SET_INTERFACE, alt, h->intf, 0, NULL, NULL,
 				   NULL),
@@ -251,11 +211,6 @@ static inline void host_open(struct host *h, uint8_t alt)
 	assert_int_equal(h->host_violation, DFU_OK);
 }
 
-/* Results of the sequences below besides a DFU status. */
-#define HOST_GONE (-1)		/* the device disconnected */
-#define HOST_STALLED (-2)	/* a request stalled */
-#define HOST_WRONG_STATE (-3)	/* dfu-util would exit: wrong state */
-
 /*
  * dfu-util's GETSTATUS loop after a block or command: poll, sleep
  * bwPollTimeout, until not dfuDNBUSY. A stall is tolerated three times
@@ -263,7 +218,7 @@ static inline void host_open(struct host *h, uint8_t alt)
  * With `busy_is_final` (will-reset, after a data block) dfuDNBUSY ends it.
  * Returns the final bStatus, or HOST_*.
  */
-static inline int host_poll(struct host *h, bool first_must_be_busy, bool busy_is_final)
+int host_poll(struct host *h, bool first_must_be_busy, bool busy_is_final)
 {
 	uint32_t poll = 0;
 	bool first = true;
@@ -290,7 +245,7 @@ static inline int host_poll(struct host *h, bool first_must_be_busy, bool busy_i
 	}
 }
 
-static inline int host_special(struct host *h, enum dfuse_cmd_kind kind, uint32_t address)
+int host_special(struct host *h, enum dfuse_cmd_kind kind, uint32_t address)
 {
 	struct dfuse_cmd c = { kind, address };
 	uint8_t buf[DFUSE_CMD_MAX_SIZE];
@@ -313,7 +268,7 @@ static inline int host_special(struct host *h, enum dfuse_cmd_kind kind, uint32_
 	return host_poll(h, true, false);
 }
 
-static inline int host_abort_to_idle(struct host *h)
+int host_abort_to_idle(struct host *h)
 {
 	if (host_dfu(h, DFU_ABORT, 0, NULL, 0, NULL, NULL) != USB_XFER_OK)
 		return HOST_STALLED;
@@ -323,8 +278,7 @@ static inline int host_abort_to_idle(struct host *h)
 }
 
 /* One chunk, as dfuse_dnload_element does: SET_ADDRESS, DNLOAD block 2. */
-static inline int host_write_chunk(struct host *h, uint32_t address, const uint8_t *data,
-				   uint16_t len)
+int host_write_chunk(struct host *h, uint32_t address, const uint8_t *data, uint16_t len)
 {
 	enum usb_xfer_result r;
 	int rc = host_special(h, DFUSE_SET_ADDRESS, address);
@@ -340,8 +294,8 @@ static inline int host_write_chunk(struct host *h, uint32_t address, const uint8
 }
 
 /* -s address[:mass-erase:force] -D: the write pass, then abort to idle. */
-static inline int host_download(struct host *h, uint32_t address, const uint8_t *data,
-				size_t len, bool mass_erase)
+int host_download(struct host *h, uint32_t address, const uint8_t *data, size_t len,
+		  bool mass_erase)
 {
 	size_t off;
 	int rc;
@@ -364,7 +318,7 @@ static inline int host_download(struct host *h, uint32_t address, const uint8_t 
 }
 
 /* :leave: SET_ADDRESS, zero-length DNLOAD block 2, GETSTATUS (dfuMANIFEST). */
-static inline int host_leave(struct host *h, uint32_t address)
+int host_leave(struct host *h, uint32_t address)
 {
 	enum usb_xfer_result r;
 	int rc = host_special(h, DFUSE_SET_ADDRESS, address);
@@ -383,8 +337,7 @@ static inline int host_leave(struct host *h, uint32_t address)
 }
 
 /* -U with -s address:len: SET_ADDRESS, abort, UPLOAD blocks 2, 3, ... */
-static inline int host_upload(struct host *h, uint32_t address, uint8_t *out, size_t len,
-			      size_t *got)
+int host_upload(struct host *h, uint32_t address, uint8_t *out, size_t len, size_t *got)
 {
 	size_t total = 0;
 	uint16_t block = 2;
@@ -412,7 +365,7 @@ static inline int host_upload(struct host *h, uint32_t address, uint8_t *out, si
 }
 
 /* -R after the operation: DETACH (a stall only warns), then a USB reset. */
-static inline enum usb_xfer_result host_detach_and_reset(struct host *h)
+enum usb_xfer_result host_detach_and_reset(struct host *h)
 {
 	enum usb_xfer_result r = host_dfu(h, DFU_DETACH, 1000, NULL, 0, NULL, NULL);
 
@@ -423,18 +376,15 @@ static inline enum usb_xfer_result host_detach_and_reset(struct host *h)
 
 /* A 2 KiB-aligned application image: SP at the top of SRAM1 (0x20008000 on
  * the L412), reset vector 0x08000101 (Thumb), then a pattern. */
-static inline void app_image(const struct l4_profile *p, uint8_t *img, size_t n, uint8_t seed)
+void app_image(const struct l4_profile *p, uint8_t *img, size_t n, uint8_t seed)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		img[i] = (uint8_t)(i * 7 + seed);
-	dfu_put_le32(img, p->sram1_base + p->sram1_size);
-	dfu_put_le32(img + 4, p->flash_base + 0x101);
+	/* 0x100 | seed: image_build() needs a non-zero seed. */
+	image_build(img, n, 0x100u | seed);
+	image_set_vectors(img, n, p->sram1_base + p->sram1_size, p->flash_base + 0x101);
 }
 
 /* The seed command, whole: dfu-util -a 0 -s 0x08000000:mass-erase:force:leave -D. */
-static inline int host_dfu_util_flash(struct host *h, const uint8_t *img, size_t len)
+int host_dfu_util_flash(struct host *h, const uint8_t *img, size_t len)
 {
 	int rc;
 
@@ -445,5 +395,3 @@ static inline int host_dfu_util_flash(struct host *h, const uint8_t *img, size_t
 		return rc;
 	return host_leave(h, h->b->cfg.profile->flash_base);
 }
-
-#endif
