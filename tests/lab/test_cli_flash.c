@@ -16,80 +16,47 @@
 #include "dfu/bytes.h"
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
-#include "cli_harness.h"
 #include "lab/sim_xport.h"
 #include "lab/xport_inproc.h"
 #include "sim/sim_board.h"
+#include "cli_harness.h"
+#include "image_builder.h"
+#include "lab_fixture.h"
 
 #define IMAGE_SIZE (16 * 1024)
 #define OUT_MAX (64 * 1024)
 
 struct fx {
-	struct sim_board b[2];
-	struct xport_inproc t;
-	struct xport x;
+	struct lab_fx lab;
+	struct cli_files files;
 	uint8_t image[IMAGE_SIZE];
-	char fw[256], up[256], tr[256];
 	char out[OUT_MAX], err[OUT_MAX];
 };
 
-static void make_image(uint8_t *img)
-{
-	uint32_t x = 0x2545F491u;
-	for (size_t i = 0; i < IMAGE_SIZE; i += 4) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		dfu_put_le32(img + i, x);
-	}
-	/* A Cortex-M vector table: SP in SRAM1, Thumb handlers in flash. */
-	dfu_put_le32(img, 0x20008000u);
-	for (unsigned v = 1; v < 16; v++)
-		dfu_put_le32(img + 4 * v, 0x08000101u + (v > 1 ? 0x40u : 0u));
-}
-
-static void write_file(const char *path, const uint8_t *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	fclose(f);
-}
-
+/* `nboards` L412s, flash times as the datasheet says, on a full-speed bus;
+ * the image in files.fw. */
 static struct fx *fx_new(unsigned nboards, const char *shared_serial)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const struct l4_profile *p = l4_profile_find("stm32l412xb");
+	const struct lab_fx_opts o = {
+		.boards = nboards,
+		.timing = SIM_TIMING_DATASHEET,
+		.serial = shared_serial,
+		.full_speed = true,
+	};
 
 	assert_non_null(f);
-	for (unsigned i = 0; i < nboards; i++) {
-		struct sim_board_config cfg;
-		sim_board_config_default(&cfg, p, i);
-		cfg.timing = SIM_TIMING_DATASHEET;
-		cfg.serial = shared_serial;
-		assert_int_equal(sim_board_init(&f->b[i], &cfg), 0);
-		sim_board_power_on(&f->b[i], 0);
-	}
-	xport_inproc_init(&f->t, f->b, nboards, 0);
-	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
-	f->x = xport_inproc(&f->t);
-	make_image(f->image);
-	snprintf(f->fw, sizeof(f->fw), "%s/cli_fw_%d.bin", DFULAB_TEST_TMP, (int)getpid());
-	snprintf(f->up, sizeof(f->up), "%s/cli_up_%d.bin", DFULAB_TEST_TMP, (int)getpid());
-	snprintf(f->tr, sizeof(f->tr), "%s/cli_tr_%d.txt", DFULAB_TEST_TMP, (int)getpid());
-	write_file(f->fw, f->image, IMAGE_SIZE);
-	unlink(f->up);
+	lab_fx_init(&f->lab, &o);
+	image_build(f->image, IMAGE_SIZE, 0x2545F491u);
+	cli_files_init(&f->files, "cli");
+	cli_write_file(f->files.fw, f->image, IMAGE_SIZE);
 	return f;
 }
 
 static void fx_free(struct fx *f)
 {
-	for (unsigned i = 0; i < 2; i++)
-		if (f->b[i].cfg.profile)
-			sim_board_free(&f->b[i]);
-	unlink(f->fw);
-	unlink(f->up);
-	unlink(f->tr);
+	lab_fx_fini(&f->lab);
+	cli_files_remove(&f->files);
 	free(f);
 }
 
@@ -105,12 +72,12 @@ static int run_x(struct fx *f, const struct xport *xp, ...)
 	va_end(ap);
 	return rc;
 }
-#define run(f, ...) run_x((f), &(f)->x, __VA_ARGS__, NULL)
+#define run(f, ...) run_x((f), &(f)->lab.x, __VA_ARGS__, NULL)
 #define run_own(f, ...) run_x((f), NULL, __VA_ARGS__, NULL)
 
 static bool flash_holds_image(const struct fx *f, unsigned board)
 {
-	return memcmp(f->b[board].chip.flash, f->image, IMAGE_SIZE) == 0;
+	return memcmp(f->lab.b[board].chip.flash, f->image, IMAGE_SIZE) == 0;
 }
 
 /* ---- -l ---- */
@@ -151,7 +118,7 @@ static void test_sim_option_builds_its_own_boards(void **st)
 	assert_int_equal(run_own(f, "--sim", "stm32l412xb,count=99", "-l"), CLI_EXIT_USAGE);
 	/* the whole seed job with a board of dfu-flash's own */
 	assert_int_equal(run_own(f, "--sim", "stm32l412xb", "-a", "0", "-i", "0", "-s",
-				 "0x08000000:mass-erase:force:leave", "-R", "-D", f->fw),
+				 "0x08000000:mass-erase:force:leave", "-R", "-D", f->files.fw),
 			 CLI_EXIT_NOT_RUNNING);
 	fx_free(f);
 }
@@ -163,14 +130,14 @@ static void test_seed_command_ends_flashed_but_not_running_with_exit_3(void **st
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 	assert_int_equal(run(f, "-a", "0", "-i", "0", "-s", "0x08000000:mass-erase:force:leave",
-			     "-R", "-D", f->fw),
+			     "-R", "-D", f->files.fw),
 			 CLI_EXIT_NOT_RUNNING);
 	assert_non_null(strstr(f->err, "verified by read-back; left DFU mode"));
 	assert_non_null(strstr(f->err, "dfu-flash: 0483:df11 serial 206732653138 (STM32L41x-L46x) "
 				       "came back in the ROM bootloader: flashed but not running: "
 				       "the flash-empty flag (PEMPTY) was latched at power-on"));
 	assert_non_null(strstr(f->err, "remedies: power cycle, or --reload-option-bytes"));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_ROM);
 	assert_true(flash_holds_image(f, 0));
 	fx_free(f);
 }
@@ -179,11 +146,12 @@ static void test_reload_option_bytes_after_the_trap_runs_the_application(void **
 {
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:mass-erase:force:leave", "-D", f->fw),
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:mass-erase:force:leave", "-D",
+			     f->files.fw),
 			 CLI_EXIT_NOT_RUNNING);
 	assert_int_equal(run(f, "--reload-option-bytes"), 0);
 	assert_non_null(strstr(f->err, "unchanged (reload)"));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
 	assert_true(flash_holds_image(f, 0));
 	fx_free(f);
 }
@@ -198,15 +166,16 @@ static void test_option_bytes_written_back_with_will_reset_run_the_application(v
 	struct fx *f = fx_new(1, NULL);
 	char ob[300];
 	(void)st;
-	snprintf(ob, sizeof(ob), "%s.ob", f->up);
+	snprintf(ob, sizeof(ob), "%s.ob", f->files.up);
 	remove(ob);
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:mass-erase:force:leave", "-D", f->fw),
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:mass-erase:force:leave", "-D",
+			     f->files.fw),
 			 CLI_EXIT_NOT_RUNNING);
 	assert_int_equal(run(f, "-a", "1", "-s", "0x1FFF7800:40", "-U", ob), 0);
 	assert_int_equal(run(f, "-a", "1", "-s", "0x1FFF7800:will-reset", "-D", ob), 0);
 	assert_non_null(strstr(f->err, "wrote 40 bytes at 0x1FFF7800; the device reset itself as "
 				       "announced (will-reset)"));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
 	assert_true(flash_holds_image(f, 0));
 	remove(ob);
 	fx_free(f);
@@ -217,11 +186,11 @@ static void test_fix_empty_check_ends_with_the_application_running(void **st)
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 	assert_int_equal(run(f, "-a", "0", "-i", "0", "-s", "0x08000000:mass-erase:force:leave",
-			     "-R", "-D", f->fw, "--fix-empty-check"),
+			     "-R", "-D", f->files.fw, "--fix-empty-check"),
 			 0);
 	assert_non_null(strstr(f->err, "flashed but not running"));
 	assert_non_null(strstr(f->err, "--fix-empty-check: rewriting the option bytes"));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
 	fx_free(f);
 }
 
@@ -229,7 +198,7 @@ static void test_json_reports_events_and_the_final_result(void **st)
 {
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
-	assert_int_equal(run(f, "--json", "-a", "0", "-s", "0x08000000:leave", "-D", f->fw),
+	assert_int_equal(run(f, "--json", "-a", "0", "-s", "0x08000000:leave", "-D", f->files.fw),
 			 CLI_EXIT_NOT_RUNNING);
 	assert_non_null(strstr(f->out, "{\"event\":\"device\",\"vid\":1155,\"pid\":57105,"
 				       "\"serial\":\"206732653138\",\"path\":\"1-1\",\"alt\":0}\n"));
@@ -249,16 +218,17 @@ static void test_upload_returns_exactly_what_was_written(void **st)
 	uint8_t *back = malloc(IMAGE_SIZE + 1);
 	FILE *u;
 	(void)st;
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", f->fw), 0);
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:16384", "-U", f->up), 0);
-	u = fopen(f->up, "rb");
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", f->files.fw), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:16384", "-U", f->files.up), 0);
+	u = fopen(f->files.up, "rb");
 	assert_non_null(u);
 	assert_int_equal(fread(back, 1, IMAGE_SIZE + 1, u), IMAGE_SIZE);
 	fclose(u);
 	assert_memory_equal(back, f->image, IMAGE_SIZE);
 	free(back);
 	/* dfu-util opens the upload file O_EXCL: an existing one is exit 73 */
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:16", "-U", f->up), CLI_EXIT_CANTCREAT);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:16", "-U", f->files.up),
+			     CLI_EXIT_CANTCREAT);
 	assert_non_null(strstr(f->err, "never overwrites"));
 	fx_free(f);
 }
@@ -271,27 +241,28 @@ static void test_upload_under_rdp_level_1_names_read_protection(void **st)
 {
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
-	remove(f->up);
+	remove(f->files.up);
 	assert_int_equal(run(f, "--set-option", "RDP=1"), 0);
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:1024", "-U", f->up), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:1024", "-U", f->files.up),
+			     CLI_EXIT_IOERR);
 	assert_non_null(strstr(f->err, "the device reported errVENDOR"));
 	assert_non_null(strstr(f->err, "read protection (RDP level 1) is active: -s "
 				       ":unprotect:force removes it and erases the flash"));
 	/* the device was left usable: dfuERROR cleared */
-	assert_int_equal(run(f, "-a", "0", "-s", ":unprotect:force", "-D", f->fw), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", ":unprotect:force", "-D", f->files.fw), 0);
 	fx_free(f);
 }
 
 static void test_rdp_level_2_is_refused_without_the_loud_flag(void **st)
 {
 	struct fx *f = fx_new(1, NULL);
-	uint32_t optr = f->b[0].chip.optr;
+	uint32_t optr = f->lab.b[0].chip.optr;
 	(void)st;
 	assert_int_equal(run(f, "--set-option", "RDP=2"), CLI_EXIT_USAGE);
 	assert_non_null(strstr(f->err, "--i-really-want-rdp-level-2-and-lose-the-bootloader"));
 	assert_int_equal(run(f, "--set-option", "RDP=0xCC"), CLI_EXIT_USAGE);
-	assert_int_equal(f->b[0].chip.optr, optr);
-	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM);
+	assert_int_equal(f->lab.b[0].chip.optr, optr);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_ROM);
 	fx_free(f);
 }
 
@@ -303,8 +274,8 @@ static void test_set_option_round_trips_through_the_chip(void **st)
 	assert_non_null(strstr(f->out, "  BOR_LEV     = 0 "));
 	assert_int_equal(run(f, "--set-option", "BOR_LEV=3", "--set-option", "nRST_STOP=0"), 0);
 	/* the chip loaded them (the ROM resets with an option load) */
-	assert_int_equal((f->b[0].chip.optr >> 8) & 7, 3);
-	assert_int_equal((f->b[0].chip.optr >> 12) & 1, 0);
+	assert_int_equal((f->lab.b[0].chip.optr >> 8) & 7, 3);
+	assert_int_equal((f->lab.b[0].chip.optr >> 12) & 1, 0);
 	/* a virgin chip comes back to its ROM: the read-back shows them */
 	assert_int_equal(run(f, "--show-options"), 0);
 	assert_non_null(strstr(f->out, "  BOR_LEV     = 3 "));
@@ -330,17 +301,17 @@ static void test_a_dfuse_file_from_cores_builder_is_flashed_and_verified(void **
 	(void)st;
 	n = dfuse_file_build(&tg, 1, &ids, buf, cap);
 	assert_true(n > 0);
-	write_file(f->fw, buf, (size_t)n);
+	cli_write_file(f->files.fw, buf, (size_t)n);
 	/* no -a: a .dfu file names its alt settings */
-	assert_int_equal(run(f, "-D", f->fw, "-s", ":leave"), CLI_EXIT_NOT_RUNNING);
+	assert_int_equal(run(f, "-D", f->files.fw, "-s", ":leave"), CLI_EXIT_NOT_RUNNING);
 	assert_non_null(strstr(f->err, "verified by read-back"));
 	assert_true(flash_holds_image(f, 0));
 	/* an address with a .dfu file is a usage error, as in dfu-util */
-	assert_int_equal(run(f, "-D", f->fw, "-s", "0x08000000"), CLI_EXIT_USAGE);
+	assert_int_equal(run(f, "-D", f->files.fw, "-s", "0x08000000"), CLI_EXIT_USAGE);
 	/* a damaged suffix is refused (dfu-util would flash the suffix too) */
 	buf[n - 1] ^= 0xFF;
-	write_file(f->fw, buf, (size_t)n);
-	assert_int_equal(run(f, "-D", f->fw, "-s", ":leave"), CLI_EXIT_DATAERR);
+	cli_write_file(f->files.fw, buf, (size_t)n);
+	assert_int_equal(run(f, "-D", f->files.fw, "-s", ":leave"), CLI_EXIT_DATAERR);
 	assert_non_null(strstr(f->err, "damaged"));
 	free(buf);
 	fx_free(f);
@@ -353,20 +324,21 @@ static void test_exit_codes_follow_dfu_util(void **st)
 	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", "/nonexistent/fw.bin"),
 			 CLI_EXIT_NOINPUT);
 	assert_non_null(strstr(f->err, "/nonexistent/fw.bin"));
-	assert_int_equal(run(f, "-s", "0x08000000:mass-erase", "-D", f->fw), CLI_EXIT_USAGE);
+	assert_int_equal(run(f, "-s", "0x08000000:mass-erase", "-D", f->files.fw), CLI_EXIT_USAGE);
 	/* two boards: ambiguous without -S, -p or --all */
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_non_null(strstr(f->err, "206732653138 at 1-1"));
 	assert_non_null(strstr(f->err, "206732663138 at 1-2"));
 	/* several alts without -a */
-	assert_int_equal(run(f, "-p", "1-2", "-s", "0x08000000", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-p", "1-2", "-s", "0x08000000", "-D", f->files.fw),
+			     CLI_EXIT_IOERR);
 	assert_non_null(strstr(f->err, "choose one with -a"));
 	/* nothing matches */
-	assert_int_equal(run(f, "-S", "NOSUCH", "-a", "0", "-s", "0x08000000", "-D", f->fw),
+	assert_int_equal(run(f, "-S", "NOSUCH", "-a", "0", "-s", "0x08000000", "-D", f->files.fw),
 			 CLI_EXIT_IOERR);
 	assert_non_null(strstr(f->err, "no DFU-mode device matches"));
 	/* a raw image on a DfuSe device needs an address */
-	assert_int_equal(run(f, "-p", "1-1", "-a", "0", "-D", f->fw), CLI_EXIT_USAGE);
+	assert_int_equal(run(f, "-p", "1-1", "-a", "0", "-D", f->files.fw), CLI_EXIT_USAGE);
 	assert_non_null(strstr(f->err, "-s 0x08000000"));
 	assert_int_equal(run(f, "-h"), 0);
 	assert_non_null(strstr(f->out, "--dfuse-address"));
@@ -379,7 +351,8 @@ static void test_identical_serials_are_listed_by_path(void **st)
 {
 	struct fx *f = fx_new(2, "CAFE00000001");
 	(void)st;
-	assert_int_equal(run(f, "-a", "0", "-S", "CAFE00000001", "-s", "0x08000000", "-D", f->fw),
+	assert_int_equal(run(f, "-a", "0", "-S", "CAFE00000001", "-s", "0x08000000", "-D",
+			     f->files.fw),
 			 CLI_EXIT_IOERR);
 	assert_non_null(strstr(f->err, "CAFE00000001 at 1-1"));
 	assert_non_null(strstr(f->err, "CAFE00000001 at 1-2"));
@@ -391,13 +364,13 @@ static void test_all_flashes_every_board_and_prints_a_table(void **st)
 {
 	struct fx *f = fx_new(2, NULL);
 	(void)st;
-	assert_int_equal(run(f, "--all", "-a", "0", "-s", "0x08000000:leave", "-D", f->fw,
+	assert_int_equal(run(f, "--all", "-a", "0", "-s", "0x08000000:leave", "-D", f->files.fw,
 			     "--fix-empty-check"), 0);
 	assert_non_null(strstr(f->out, "serial"));
 	assert_non_null(strstr(f->out, "206732653138   1-1        0    ok"));
 	assert_non_null(strstr(f->out, "206732663138   1-2        0    ok"));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
-	assert_int_equal(f->b[1].runs, SIM_RUNS_APP);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
+	assert_int_equal(f->lab.b[1].runs, SIM_RUNS_APP);
 	fx_free(f);
 }
 
@@ -414,7 +387,7 @@ static size_t count_lines(const char *s)
 static void check_golden(struct fx *f, const char *name)
 {
 	char path[300], *want = malloc(OUT_MAX), *got = malloc(OUT_MAX);
-	FILE *g = fopen(f->tr, "r");
+	FILE *g = fopen(f->files.tr, "r");
 	size_t n;
 
 	assert_non_null(g);
@@ -423,7 +396,7 @@ static void check_golden(struct fx *f, const char *name)
 	fclose(g);
 	snprintf(path, sizeof(path), "%s/golden/%s", DFULAB_TEST_DATA, name);
 	if (getenv("DFULAB_UPDATE_GOLDEN")) {
-		write_file(path, (const uint8_t *)got, n);
+		cli_write_file(path, got, n);
 	}
 	g = fopen(path, "r");
 	assert_non_null(g);
@@ -445,10 +418,10 @@ static void test_seed_transcript_matches_the_golden_one(void **st)
 	size_t n;
 	(void)st;
 	assert_int_equal(run(f, "-a", "0", "-i", "0", "-s", "0x08000000:mass-erase:force:leave",
-			     "-R", "-D", f->fw, "--transcript", f->tr),
+			     "-R", "-D", f->files.fw, "--transcript", f->files.tr),
 			 CLI_EXIT_NOT_RUNNING);
 	check_golden(f, "seed-l412.txt");
-	g = fopen(f->tr, "r");
+	g = fopen(f->files.tr, "r");
 	n = fread(t, 1, OUT_MAX - 1, g);
 	t[n] = '\0';
 	fclose(g);
@@ -479,11 +452,12 @@ static void test_upload_transcript_matches_the_golden_one(void **st)
 	FILE *g;
 	size_t n;
 	(void)st;
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", f->fw), 0);
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:16384", "-U", f->up, "--transcript",
-			     f->tr), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000", "-D", f->files.fw), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:16384", "-U", f->files.up,
+			     "--transcript",
+			     f->files.tr), 0);
 	check_golden(f, "upload-l412.txt");
-	g = fopen(f->tr, "r");
+	g = fopen(f->files.tr, "r");
 	n = fread(t, 1, OUT_MAX - 1, g);
 	t[n] = '\0';
 	fclose(g);

@@ -22,16 +22,15 @@
 #include "lab/xport_inproc.h"
 #include "sim/l4_chip.h"
 #include "sim/sim_board.h"
+#include "image_builder.h"
+#include "lab_fixture.h"
 
 #define FLASH 0x08000000u
 #define OB 0x1FFF7800u
 #define IMG (16 * 1024)
 
 struct fx {
-	struct sim_board b[2];
-	size_t nb;
-	struct xport_inproc t;
-	struct xport x;
+	struct lab_fx lab;
 	struct dfu_session s;
 	struct dfu_session_opts o;
 	struct dfu_return_report rep;
@@ -52,44 +51,33 @@ static void on_xfer(void *ctx, const struct dfu_xfer_record *r)
 	f->nrec++;
 }
 
-static void make_image(uint8_t *img, size_t len)
+/* `o`'s boards on an instant bus, a session's options with the transcript
+ * kept, the image made. */
+static struct fx *fx_new_opts(const struct lab_fx_opts *o)
 {
-	for (size_t i = 0; i < len; i++)
-		img[i] = (uint8_t)(i * 7 + (i >> 8));
-	dfu_put_le32(img, 0x20008000u);	/* initial SP in SRAM1 */
-	dfu_put_le32(img + 4, 0x08000101u);	/* Thumb reset handler in flash */
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	lab_fx_init(&f->lab, o);
+	dfu_session_opts_default(&f->o);
+	f->o.transcript = on_xfer;
+	f->o.transcript_ctx = f;
+	image_build(f->img, IMG, 0x2545F491u);
+	return f;
 }
 
 static struct fx *fx_new(size_t nboards, enum sim_timing timing, unsigned quirks)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	const struct l4_profile *p = l4_profile_find("stm32l412xb");
+	const struct lab_fx_opts o = { .boards = (unsigned)nboards, .timing = timing,
+				       .quirks = quirks };
 
-	assert_non_null(f);
-	assert_non_null(p);
-	f->nb = nboards;
-	for (size_t i = 0; i < nboards; i++) {
-		struct sim_board_config cfg;
-		sim_board_config_default(&cfg, p, (unsigned)i);
-		cfg.timing = timing;
-		cfg.quirks = quirks;
-		assert_int_equal(sim_board_init(&f->b[i], &cfg), 0);
-		sim_board_power_on(&f->b[i], 0);
-	}
-	xport_inproc_init(&f->t, f->b, nboards, 0);
-	f->x = xport_inproc(&f->t);
-	dfu_session_opts_default(&f->o);
-	f->o.transcript = on_xfer;
-	f->o.transcript_ctx = f;
-	make_image(f->img, IMG);
-	return f;
+	return fx_new_opts(&o);
 }
 
 static void fx_free(struct fx *f)
 {
 	dfu_session_close(&f->s);
-	for (size_t i = 0; i < f->nb; i++)
-		sim_board_free(&f->b[i]);
+	lab_fx_fini(&f->lab);
 	free(f);
 }
 
@@ -98,8 +86,8 @@ static int open_alt(struct fx *f, int alt)
 	struct dfu_match m;
 	dfu_match_any(&m);
 	m.alt = alt;
-	m.serial = f->b[0].serial;
-	return dfu_session_open(&f->s, &f->x, &m, &f->o);
+	m.serial = f->lab.b[0].serial;
+	return dfu_session_open(&f->s, &f->lab.x, &m, &f->o);
 }
 
 static void assert_contains(const char *hay, const char *needle)
@@ -133,15 +121,16 @@ static void test_seed_command_on_a_virgin_chip_ends_with_the_trap_diagnosed(void
 	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
 	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
 	assert_true(f->rep.found);
-	assert_string_equal(f->rep.dev.serial, f->b[0].serial);
+	assert_string_equal(f->rep.dev.serial, f->lab.b[0].serial);
 	assert_contains(f->rep.text, "flashed but not running: the flash-empty flag (PEMPTY) was "
 				     "latched at power-on; the new firmware is intact");
 	assert_contains(f->rep.text, "remedies: power cycle, or --reload-option-bytes");
 	/* The emulator agrees: the ROM runs, and says why. */
-	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM);
-	assert_non_null(sim_log_find(&f->b[0].log, "PEMPTY=1 (latched since power-on) -> system memory"));
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_ROM);
+	assert_non_null(sim_log_find(&f->lab.b[0].log,
+			"PEMPTY=1 (latched since power-on) -> system memory"));
 	/* The image is in flash all the same. */
-	assert_memory_equal(f->b[0].chip.flash, f->img, IMG);
+	assert_memory_equal(f->lab.b[0].chip.flash, f->img, IMG);
 	fx_free(f);
 }
 
@@ -227,11 +216,11 @@ static void test_power_cycle_after_the_trap_runs_the_application(void **state)
 	assert_int_equal(open_alt(f, 0), 0);
 	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
 	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
-	sim_board_press_reset(&f->b[0], xport_inproc_now_us(&f->t));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM); /* NRST keeps PEMPTY */
-	sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
-	assert_contains(sim_board_running_text(&f->b[0], text, sizeof(text)), "application");
+	sim_board_press_reset(&f->lab.b[0], xport_inproc_now_us(&f->lab.t));
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_ROM); /* NRST keeps PEMPTY */
+	sim_board_power_cycle(&f->lab.b[0], xport_inproc_now_us(&f->lab.t));
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
+	assert_contains(sim_board_running_text(&f->lab.b[0], text, sizeof(text)), "application");
 	fx_free(f);
 }
 
@@ -245,15 +234,16 @@ static void test_option_byte_rewrite_after_the_trap_runs_the_application(void **
 	assert_int_equal(open_alt(f, 0), 0);
 	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
 	assert_int_equal(f->rep.kind, DFU_RETURN_EMPTY_CHECK_TRAP);
-	memcpy(before, f->b[0].chip.ob_flash, sizeof(before));
+	memcpy(before, f->lab.b[0].chip.ob_flash, sizeof(before));
 
 	assert_int_equal(open_alt(f, 0), 0);
 	assert_int_equal(dfu_session_reload_option_bytes(&f->s, &f->rep), 0);
 	assert_true(f->s.gone);
 	assert_int_equal(f->rep.kind, DFU_RETURN_GONE); /* a silent application */
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
-	assert_memory_equal(f->b[0].chip.ob_flash, before, sizeof(before)); /* unchanged */
-	assert_non_null(sim_log_find(&f->b[0].log, "PEMPTY=0 (sampled at this reset) -> main flash"));
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
+	assert_memory_equal(f->lab.b[0].chip.ob_flash, before, sizeof(before)); /* unchanged */
+	assert_non_null(sim_log_find(&f->lab.b[0].log,
+			"PEMPTY=0 (sampled at this reset) -> main flash"));
 	fx_free(f);
 }
 
@@ -278,7 +268,7 @@ static void test_verify_catches_a_write_protected_page(void **state)
 	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
 	/* Still blank after the option load: back in the ROM. */
 	assert_int_equal(f->rep.kind, DFU_RETURN_BOOTLOADER);
-	assert_true(l4_flash_page_protected(&f->b[0].chip, 2));
+	assert_true(l4_flash_page_protected(&f->lab.b[0].chip, 2));
 
 	j.leave = false;
 	assert_int_equal(open_alt(f, 0), 0);
@@ -327,7 +317,7 @@ static void test_erase_touches_only_the_pages_of_the_image(void **state)
 	/* The block rule: 3 blocks after one SET_ADDRESS. */
 	assert_int_equal(f->s.stats.dfuse[DFUSE_SET_ADDRESS], 1);
 	assert_int_equal(dfu_session_verify(&f->s, FLASH + 0x700, f->img, 0x1310), 0);
-	assert_memory_equal(f->b[0].chip.flash + 0x700, f->img, 0x1310);
+	assert_memory_equal(f->lab.b[0].chip.flash + 0x700, f->img, 0x1310);
 	fx_free(f);
 }
 
@@ -343,7 +333,7 @@ static void test_smaller_transfer_size_sets_the_address_per_chunk(void **state)
 	/* The ROM places block n at pointer + (n - 2) * its own 2048. */
 	assert_int_equal(f->s.stats.dfuse[DFUSE_SET_ADDRESS], 4);
 	assert_int_equal(dfu_session_verify(&f->s, FLASH, f->img, 4096), 0);
-	assert_memory_equal(f->b[0].chip.flash, f->img, 4096);
+	assert_memory_equal(f->lab.b[0].chip.flash, f->img, 4096);
 	fx_free(f);
 }
 
@@ -389,7 +379,7 @@ static void test_alt_is_found_by_its_exact_name(void **state)
 
 	dfu_match_any(&m);
 	m.alt_name = "@Option Bytes  /0x1FFF7800/01*040 e";
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), 0);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), 0);
 	assert_int_equal(f->s.alt, 1);
 	assert_int_equal(dfu_session_find_alt(&f->s, "Internal Flash"), 0);
 	assert_int_equal(dfu_session_find_alt(&f->s, "Device Feature"), 3);
@@ -397,7 +387,7 @@ static void test_alt_is_found_by_its_exact_name(void **state)
 	dfu_session_close(&f->s);
 
 	m.alt_name = "@Option Bytes"; /* not exact */
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_NOTFOUND);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), DFU_E_NOTFOUND);
 	fx_free(f);
 }
 
@@ -409,25 +399,25 @@ static void test_ambiguity_is_an_error_that_lists_the_candidates(void **state)
 
 	dfu_match_any(&m);
 	m.alt = 0;
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_AMBIGUOUS);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), DFU_E_AMBIGUOUS);
 	assert_contains(dfu_session_errmsg(&f->s), "2 DFU devices match");
-	assert_contains(dfu_session_errmsg(&f->s), f->b[1].serial);
+	assert_contains(dfu_session_errmsg(&f->s), f->lab.b[1].serial);
 	assert_contains(dfu_session_errmsg(&f->s), "-S SERIAL or -p PATH");
 
 	m.alt = -1;
 	m.path = "1-2";
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_AMBIGUOUS);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), DFU_E_AMBIGUOUS);
 	assert_contains(dfu_session_errmsg(&f->s), "has 4 DFU alt settings: 0 \"@Internal Flash");
 	assert_contains(dfu_session_errmsg(&f->s), "-a NUMBER or -a NAME");
 
 	m.alt = 0;
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), 0);
-	assert_string_equal(f->s.dev.serial, f->b[1].serial);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), 0);
+	assert_string_equal(f->s.dev.serial, f->lab.b[1].serial);
 	dfu_session_close(&f->s);
 
 	m.path = NULL;
 	m.vid = 0x1234;
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_NOTFOUND);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), DFU_E_NOTFOUND);
 	assert_contains(dfu_session_errmsg(&f->s), "no DFU-mode device matches");
 	fx_free(f);
 }
@@ -443,7 +433,7 @@ static void test_read_unprotect_ends_with_the_device_gone(void **state)
 	assert_true(f->s.gone);
 	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
 	assert_int_equal(f->rep.kind, DFU_RETURN_BLANK); /* mass-erased: blank again */
-	assert_int_equal(f->b[0].chip.flash[0], 0xFF);
+	assert_int_equal(f->lab.b[0].chip.flash[0], 0xFF);
 	fx_free(f);
 }
 
@@ -457,16 +447,16 @@ static void test_leave_on_a_chip_that_booted_its_application_is_seen_leaving(voi
 	 * back; BOOT0 low again; leave now resets into the application. */
 	assert_int_equal(open_alt(f, 0), 0);
 	assert_int_equal(dfu_session_dfuse_flash(&f->s, &j, &f->rep), 0);
-	sim_board_set_boot0(&f->b[0], true, 0);
-	sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
-	assert_int_equal(f->b[0].runs, SIM_RUNS_ROM);
-	sim_board_set_boot0(&f->b[0], false, 0);
+	sim_board_set_boot0(&f->lab.b[0], true, 0);
+	sim_board_power_cycle(&f->lab.b[0], xport_inproc_now_us(&f->lab.t));
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_ROM);
+	sim_board_set_boot0(&f->lab.b[0], false, 0);
 	assert_int_equal(open_alt(f, 0), 0);
 	assert_int_equal(dfu_session_leave(&f->s, true, FLASH), 0);
 	assert_int_equal(dfu_session_await_return(&f->s, &f->rep), 0);
 	assert_int_equal(f->rep.kind, DFU_RETURN_GONE);
 	assert_int_equal(f->rep.waited_ms, f->o.reenum_timeout_ms);
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
 	fx_free(f);
 }
 
@@ -486,30 +476,19 @@ static void test_leave_after_a_mass_erase_reports_blank_flash(void **state)
 
 static void test_runtime_application_is_recognised_when_it_comes_back(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct sim_board_config cfg;
+	const struct lab_fx_opts o = { .boards = 1, .app = SIM_APP_DFU_RUNTIME };
+	struct fx *f = fx_new_opts(&o);
 	struct dfu_match m;
 	(void)state;
 
-	assert_non_null(f);
-	sim_board_config_default(&cfg, l4_profile_find("stm32l412xb"), 0);
-	cfg.app = SIM_APP_DFU_RUNTIME;
-	assert_int_equal(sim_board_init(&f->b[0], &cfg), 0);
-	f->nb = 1;
-	sim_board_power_on(&f->b[0], 0);
-	xport_inproc_init(&f->t, f->b, 1, 0);
-	f->x = xport_inproc(&f->t);
-	dfu_session_opts_default(&f->o);
-	make_image(f->img, IMG);
-
 	dfu_match_any(&m);
 	m.alt = 0;
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), 0);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), 0);
 	assert_int_equal(dfu_session_special(&f->s, DFUSE_MASS_ERASE, 0), 0);
 	assert_int_equal(dfu_session_download(&f->s, FLASH, f->img, IMG, DFU_DL_NO_ERASE), 0);
-	sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
+	sim_board_power_cycle(&f->lab.b[0], xport_inproc_now_us(&f->lab.t));
 	/* The application's run-time interface is no DFU-mode device. */
-	assert_int_equal(dfu_session_open(&f->s, &f->x, &m, &f->o), DFU_E_STATE);
+	assert_int_equal(dfu_session_open(&f->s, &f->lab.x, &m, &f->o), DFU_E_STATE);
 	assert_contains(dfu_session_errmsg(&f->s), "run-time mode");
 	fx_free(f);
 }
@@ -602,8 +581,8 @@ static void test_dfuse_file_elements_are_flashed_where_they_say(void **state)
 	assert_true(n > 0);
 	assert_int_equal(open_alt(f, 0), 0);
 	assert_int_equal(dfu_session_dfuse_file(&f->s, file, (size_t)n, true), 0);
-	assert_memory_equal(f->b[0].chip.flash, f->img, 3000);
-	assert_memory_equal(f->b[0].chip.flash + 0x4000, f->img + 3000, 100);
+	assert_memory_equal(f->lab.b[0].chip.flash, f->img, 3000);
+	assert_memory_equal(f->lab.b[0].chip.flash + 0x4000, f->img + 3000, 100);
 	assert_int_equal(f->s.stats.dfuse[DFUSE_ERASE_PAGE], 3);
 
 	/* A file for another device, a raw image, a broken suffix. */

@@ -21,11 +21,11 @@
 #include "dfu/bytes.h"
 #include "dfu/usb_desc.h"
 #include "host/cli.h"
-#include "cli_harness.h"
 #include "lab/xport_inproc.h"
-#include "sim/dfu11_device.h"
-#include "sim/l4_profile.h"
 #include "sim/sim_board.h"
+#include "cli_harness.h"
+#include "image_builder.h"
+#include "lab_fixture.h"
 
 #define IMG 8192
 #define OUT_MAX (64 * 1024)
@@ -151,14 +151,12 @@ static const struct xport_ops px_ops = {
 /* ---- fixture ---- */
 
 struct fx {
-	struct sim_board b[1];
-	struct sim_dfu11 d[1];
+	struct lab_fx lab;
 	bool plain;
-	struct xport_inproc t;
 	struct proxy p;
 	struct xport x;
+	struct cli_files files;
 	uint8_t img[IMG];
-	char fw[256], up[256];
 	char out[OUT_MAX], err[OUT_MAX];
 };
 
@@ -169,52 +167,35 @@ static void rules_none(struct rules *r)
 	r->gs_poll = NONE;
 }
 
+/* One device behind the proxy on a full-speed bus: an L412 (flash times
+ * as the datasheet says) or, `plain`, a dfu11 device. */
 static struct fx *fx_new(bool plain)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	FILE *w;
+	const struct lab_fx_opts o = {
+		.boards = plain ? 0 : 1,
+		.dfu11 = plain ? 1 : 0,
+		.timing = SIM_TIMING_DATASHEET,
+		.full_speed = true,
+	};
 
 	assert_non_null(f);
 	f->plain = plain;
-	if (plain) {
-		struct sim_dfu11_config c;
-		sim_dfu11_config_default(&c, 0);
-		assert_int_equal(sim_dfu11_init(&f->d[0], &c), 0);
-		xport_inproc_init(&f->t, f->b, 0, 0);
-		assert_int_equal(xport_inproc_add_dfu11(&f->t, &f->d[0]), 0);
-	} else {
-		struct sim_board_config cfg;
-		sim_board_config_default(&cfg, l4_profile_find("stm32l412xb"), 0);
-		cfg.timing = SIM_TIMING_DATASHEET;
-		assert_int_equal(sim_board_init(&f->b[0], &cfg), 0);
-		sim_board_power_on(&f->b[0], 0);
-		xport_inproc_init(&f->t, f->b, 1, 0);
-	}
-	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
-	f->p.inner = xport_inproc(&f->t);
+	lab_fx_init(&f->lab, &o);
+	f->p.inner = f->lab.x;
 	rules_none(&f->p.r);
 	f->x.ops = &px_ops;
 	f->x.ctx = &f->p;
-	for (size_t i = 0; i < IMG; i++)
-		f->img[i] = (uint8_t)(i * 7 + 3);
-	snprintf(f->fw, sizeof(f->fw), "%s/hostile_fw_%d.bin", DFULAB_TEST_TMP, (int)getpid());
-	snprintf(f->up, sizeof(f->up), "%s/hostile_up_%d.bin", DFULAB_TEST_TMP, (int)getpid());
-	w = fopen(f->fw, "wb");
-	assert_non_null(w);
-	assert_int_equal(fwrite(f->img, 1, IMG, w), IMG);
-	fclose(w);
-	unlink(f->up);
+	image_build(f->img, IMG, 3);
+	cli_files_init(&f->files, "hostile");
+	cli_write_file(f->files.fw, f->img, IMG);
 	return f;
 }
 
 static void fx_free(struct fx *f)
 {
-	if (f->plain)
-		sim_dfu11_free(&f->d[0]);
-	else
-		sim_board_free(&f->b[0]);
-	unlink(f->fw);
-	unlink(f->up);
+	lab_fx_fini(&f->lab);
+	cli_files_remove(&f->files);
 	free(f);
 }
 
@@ -228,10 +209,10 @@ static void fx_reset(struct fx *f)
 	 * manifestation, or in dfuERROR): the next session must cope. */
 	if (!f->plain) {
 		/* erased, so the power cycle lands in the ROM, not in an image */
-		memset(f->b[0].chip.flash, 0xFF, f->b[0].chip.p->flash_size);
-		sim_board_power_cycle(&f->b[0], xport_inproc_now_us(&f->t));
+		memset(f->lab.b[0].chip.flash, 0xFF, f->lab.b[0].chip.p->flash_size);
+		sim_board_power_cycle(&f->lab.b[0], xport_inproc_now_us(&f->lab.t));
 	}
-	unlink(f->up);
+	unlink(f->files.up);
 }
 
 static int run_v(struct fx *f, ...)
@@ -248,7 +229,7 @@ static int run_v(struct fx *f, ...)
 	return rc;
 }
 #define run(f, ...) run_v((f), __VA_ARGS__, NULL)
-#define flash(f) run((f), "-a", "0", "-s", "0x08000000", "-D", (f)->fw)
+#define flash(f) run((f), "-a", "0", "-s", "0x08000000", "-D", (f)->files.fw)
 
 static void assert_has(const char *hay, const char *needle)
 {
@@ -353,28 +334,29 @@ static void test_huge_poll_timeout_fails_at_once_or_is_clamped_by_poll(void **st
 
 	f->p.r.gs_nth = 2; /* the first erase: dfuDNBUSY with 16777215 ms */
 	f->p.r.gs_poll = 0xFFFFFF;
-	t0 = xport_inproc_now_us(&f->t);
+	t0 = xport_inproc_now_us(&f->lab.t);
 	assert_int_equal(flash(f), CLI_EXIT_IOERR);
 	assert_has(f->err, "ERASE_PAGE 0x08000000: the device is still busy after 0 ms and asks "
 			   "for 16777215 ms more; the limit for one operation is 120000 ms");
-	assert_true(xport_inproc_now_us(&f->t) - t0 < 1000000u); /* no 4.6 hours of waiting */
+	assert_true(xport_inproc_now_us(&f->lab.t) - t0 < 1000000u); /* no 4.6 hours of waiting */
 
 	fx_reset(f);
 	f->p.r.gs_nth = 2;
 	f->p.r.gs_poll = 0xFFFFFF;
-	t0 = xport_inproc_now_us(&f->t);
-	assert_int_equal(run(f, "--poll", "clamp=50", "-a", "0", "-s", "0x08000000", "-D", f->fw),
+	t0 = xport_inproc_now_us(&f->lab.t);
+	assert_int_equal(run(f, "--poll", "clamp=50", "-a", "0", "-s", "0x08000000", "-D",
+			     f->files.fw),
 			 0);
-	assert_memory_equal(f->b[0].chip.flash, f->img, IMG);
-	assert_true(xport_inproc_now_us(&f->t) - t0 < 2000000u);
+	assert_memory_equal(f->lab.b[0].chip.flash, f->img, IMG);
+	assert_true(xport_inproc_now_us(&f->lab.t) - t0 < 2000000u);
 
 	/* a long but possible one is honoured, on the transport's clock */
 	fx_reset(f);
 	f->p.r.gs_nth = 2;
 	f->p.r.gs_poll = 30000;
-	t0 = xport_inproc_now_us(&f->t);
+	t0 = xport_inproc_now_us(&f->lab.t);
 	assert_int_equal(flash(f), 0);
-	assert_true(xport_inproc_now_us(&f->t) - t0 >= 30000000u);
+	assert_true(xport_inproc_now_us(&f->lab.t) - t0 >= 30000000u);
 	fx_free(f);
 }
 
@@ -476,10 +458,10 @@ static void test_upload_reply_longer_than_asked_is_refused(void **st)
 
 	f->p.r.up_nth = 2;
 	f->p.r.up_len = 2048 + 100;
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:8192", "-U", f->up),
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:8192", "-U", f->files.up),
 			 CLI_EXIT_PROTOCOL);
 	assert_has(f->err, "the device sent 2148 bytes in answer to a request for 2048");
-	assert_int_equal(access(f->up, F_OK), -1); /* the partial file is removed */
+	assert_int_equal(access(f->files.up, F_OK), -1); /* the partial file is removed */
 	fx_free(f);
 }
 
@@ -488,10 +470,10 @@ static void test_short_upload_in_the_middle_ends_it_or_fails_the_verify(void **s
 	struct fx *f = fx_new(false);
 	(void)st;
 
-	memcpy(f->b[0].chip.flash, f->img, IMG);
+	memcpy(f->lab.b[0].chip.flash, f->img, IMG);
 	f->p.r.up_nth = 2;
 	f->p.r.up_len = 100;
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:8192", "-U", f->up), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:8192", "-U", f->files.up), 0);
 	assert_has(f->err, "read 2148 bytes from 0x08000000 into");
 	/* verify after a write: the short read is a failure */
 	fx_reset(f);
@@ -511,7 +493,7 @@ static void test_device_vanishing_mid_download_fails_cleanly(void **st)
 	(void)st;
 
 	f->p.r.vanish_after = 6; /* 4 page erases and a SET_ADDRESS, then block 2 */
-	assert_int_equal(run(f, "--json", "-a", "0", "-s", "0x08000000", "-D", f->fw),
+	assert_int_equal(run(f, "--json", "-a", "0", "-s", "0x08000000", "-D", f->files.fw),
 			 CLI_EXIT_IOERR);
 	assert_has(f->err, "the device disconnected during DFU_DNLOAD; check the cable and power");
 	assert_has(f->out, "{\"event\":\"result\",\"exit\":74,\"result\":\"failed: ");
@@ -529,7 +511,7 @@ static void test_plain_device_lying_about_manifestation_is_flagged(void **st)
 	 * dfuDNLOAD-IDLE), so 18 is the one after the empty block */
 	f->p.r.gs_nth = 18;
 	f->p.r.gs_state = DFU_STATE_DNLOAD_IDLE;
-	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_PROTOCOL);
+	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_PROTOCOL);
 	assert_has(f->err, "manifestation (zero-length DFU_DNLOAD, block 8): ");
 	assert_has(f->err, "dfuDNLOAD-IDLE");
 	fx_reset(f);
@@ -541,19 +523,19 @@ static void test_plain_device_lying_about_manifestation_is_flagged(void **st)
 	f->p.r.gs_all = true;
 	f->p.r.gs_state = DFU_STATE_MANIFEST;
 	f->p.r.gs_poll = 0xFFFFFF;
-	assert_int_equal(run(f, "--poll", "clamp=1000", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "--poll", "clamp=1000", "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_has(f->err, "the device is still busy after 120000 ms and asks for 1000 ms more");
 	fx_reset(f);
 	/* "idle" while still busy with block 4: the device stalls block 5 */
 	f->p.r.gs_nth = 10;
 	f->p.r.gs_state = DFU_STATE_DNLOAD_IDLE;
 	f->p.r.gs_poll = 0;
-	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_has(f->err, "DFU_DNLOAD block 5 (1024 bytes at offset 5120): the device stalled "
 			   "DFU_DNLOAD (it may now be in dfuDNLOAD-IDLE or dfuERROR)");
 	fx_reset(f);
 	f->p.r.vanish_after = 3;
-	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_has(f->err, "DFU_DNLOAD block 3 (1024 bytes at offset 3072): the device "
 			   "disconnected during DFU_DNLOAD");
 	fx_free(f);

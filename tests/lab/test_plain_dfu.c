@@ -18,115 +18,65 @@
 #include "dfu/bytes.h"
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
-#include "cli_harness.h"
 #include "lab/sim_xport.h"
 #include "lab/xport_inproc.h"
 #include "sim/dfu11_device.h"
-#include "sim/l4_profile.h"
 #include "sim/sim_board.h"
+#include "cli_harness.h"
+#include "image_builder.h"
+#include "lab_fixture.h"
 
 #define IMG 5000
 #define OUT_MAX (64 * 1024)
 
 struct fx {
-	struct sim_dfu11 d[2];
-	size_t nd;
-	struct sim_board b[1];
-	size_t nb;
-	struct xport_inproc t;
-	struct xport x;
+	struct lab_fx lab;
+	struct cli_files files;
 	uint8_t img[IMG + 16];
-	char fw[256], up[256], tr[256];
 	char out[OUT_MAX], err[OUT_MAX], trace[OUT_MAX];
 };
 
-static void make_image(uint8_t *p, size_t n, uint32_t seed)
-{
-	for (size_t i = 0; i < n; i++) {
-		seed = seed * 1103515245u + 12345u;
-		p[i] = (uint8_t)(seed >> 16);
-	}
-}
-
-static void write_file(const char *path, const uint8_t *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	fclose(f);
-}
-
-static size_t read_file(const char *path, uint8_t *p, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	assert_non_null(f);
-	n = fread(p, 1, cap, f);
-	fclose(f);
-	return n;
-}
-
-static void fx_paths(struct fx *f)
-{
-	make_image(f->img, IMG, 7);
-	snprintf(f->fw, sizeof(f->fw), "%s/plain_fw_%d.bin", DFULAB_TEST_TMP, (int)getpid());
-	snprintf(f->up, sizeof(f->up), "%s/plain_up_%d.bin", DFULAB_TEST_TMP, (int)getpid());
-	snprintf(f->tr, sizeof(f->tr), "%s/plain_tr_%d.txt", DFULAB_TEST_TMP, (int)getpid());
-	write_file(f->fw, f->img, IMG);
-	unlink(f->up);
-	unlink(f->tr);
-}
-
-/* `n` dfu11 devices made by `cfg` (NULL: defaults) on one bus. */
-static struct fx *fx_new(size_t n, const struct sim_dfu11_config *cfg)
+/* The lab `o` describes; the image in files.fw. */
+static struct fx *fx_new_opts(const struct lab_fx_opts *o)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	xport_inproc_init(&f->t, f->b, 0, 0);
-	for (size_t i = 0; i < n; i++) {
-		struct sim_dfu11_config c;
-		sim_dfu11_config_default(&c, (unsigned)i);
-		if (cfg) {
-			const char *serial = c.serial;
-			c = *cfg;
-			c.serial = serial;
-		}
-		assert_int_equal(sim_dfu11_init(&f->d[i], &c), 0);
-		assert_int_equal(xport_inproc_add_dfu11(&f->t, &f->d[i]), 0);
-	}
-	f->nd = n;
-	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
-	f->x = xport_inproc(&f->t);
-	fx_paths(f);
+	lab_fx_init(&f->lab, o);
+	fill_pattern(f->img, IMG, 7);
+	cli_files_init(&f->files, "plain");
+	cli_write_file(f->files.fw, f->img, IMG);
 	return f;
+}
+
+/* `n` dfu11 devices made by `cfg` (NULL: defaults) on one full-speed bus. */
+static struct fx *fx_new(size_t n, const struct sim_dfu11_config *cfg)
+{
+	const struct lab_fx_opts o = { .dfu11 = (unsigned)n, .dfu11_cfg = cfg, .full_speed = true };
+
+	return fx_new_opts(&o);
 }
 
 static void fx_free(struct fx *f)
 {
-	for (size_t i = 0; i < f->nd; i++)
-		sim_dfu11_free(&f->d[i]);
-	for (size_t i = 0; i < f->nb; i++)
-		sim_board_free(&f->b[i]);
-	unlink(f->fw);
-	unlink(f->up);
-	unlink(f->tr);
+	lab_fx_fini(&f->lab);
+	cli_files_remove(&f->files);
 	free(f);
 }
 
 static int run_v(struct fx *f, ...)
 {
 	const struct cli_capture c = { f->out, f->err, sizeof(f->out), sizeof(f->err) };
-	const char *lead[] = { "--transcript", f->tr, NULL };
+	const char *lead[] = { "--transcript", f->files.tr, NULL };
 	va_list ap;
 	FILE *tr;
 	int rc;
 
 	va_start(ap, f);
-	rc = cli_run_args(&f->x, &c, lead, ap);
+	rc = cli_run_args(&f->lab.x, &c, lead, ap);
 	va_end(ap);
 	f->trace[0] = '\0';
-	tr = fopen(f->tr, "r");
+	tr = fopen(f->files.tr, "r");
 	if (tr)
 		cli_slurp(tr, f->trace, sizeof(f->trace));
 	return rc;
@@ -160,10 +110,10 @@ static void test_download_sends_blocks_from_0_then_a_zero_length_block(void **st
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 
-	assert_int_equal(run(f, "-D", f->fw), 0);
-	assert_memory_equal(f->d[0].mem, f->img, IMG);
-	assert_int_equal(f->d[0].image_len, IMG);
-	assert_int_equal(f->d[0].manifestations, 1);
+	assert_int_equal(run(f, "-D", f->files.fw), 0);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
+	assert_int_equal(f->lab.d[0].image_len, IMG);
+	assert_int_equal(f->lab.d[0].manifestations, 1);
 	/* 5000 bytes: blocks 0..3 of 1024, block 4 of 904, then block 5 empty */
 	assert_has(f->trace, "OUT 21 01 0000 0000 0400 [");
 	assert_has(f->trace, "OUT 21 01 0003 0000 0400 [");
@@ -176,9 +126,9 @@ static void test_download_sends_blocks_from_0_then_a_zero_length_block(void **st
 	assert_has(f->err, "dfu-flash: wrote 5000 bytes in 5 blocks of 1024; manifested; the device "
 			   "stays in DFU mode (manifestation-tolerant; -R starts the new firmware)\n");
 	/* tolerant: it stays in DFU mode and in dfuIDLE */
-	assert_int_equal(f->d[0].mode, SIM_DFU11_DFU);
-	assert_int_equal(dfu_fsm_state(&f->d[0].fsm), DFU_STATE_IDLE);
-	assert_int_equal(f->d[0].bus_resets, 0);
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_DFU);
+	assert_int_equal(dfu_fsm_state(&f->lab.d[0].fsm), DFU_STATE_IDLE);
+	assert_int_equal(f->lab.d[0].bus_resets, 0);
 	fx_free(f);
 }
 
@@ -191,13 +141,13 @@ static void test_non_tolerant_device_is_reset_out_of_manifest_wait_reset(void **
 	sim_dfu11_config_default(&c, 0);
 	c.manifest_tolerant = false;
 	f = fx_new(1, &c);
-	assert_int_equal(run(f, "-D", f->fw), 0);
-	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_int_equal(run(f, "-D", f->files.fw), 0);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
 	assert_has(f->err, "manifested; reset the device out of dfuMANIFEST-WAIT-RESET\n");
 	assert_has(f->err, "1209:0002 serial DFU11-0000 came back after");
 	assert_has(f->err, "the application is running");
-	assert_int_equal(f->d[0].bus_resets, 1);
-	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	assert_int_equal(f->lab.d[0].bus_resets, 1);
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_APP);
 	/* no GETSTATUS is sent in dfuMANIFEST-WAIT-RESET: the last one saw dfuMANIFEST */
 	assert_int_equal(count(f->trace, " -> NO_DEVICE"), 0);
 	fx_free(f);
@@ -213,10 +163,10 @@ static void test_will_detach_device_leaves_by_itself_after_manifestation(void **
 	c.manifest_tolerant = false;
 	c.will_detach = true;
 	f = fx_new(1, &c);
-	assert_int_equal(run(f, "-D", f->fw, "--json"), 0);
+	assert_int_equal(run(f, "-D", f->files.fw, "--json"), 0);
 	assert_has(f->err, "manifested; the device detached itself (bitWillDetach)\n");
-	assert_int_equal(f->d[0].bus_resets, 0); /* nobody reset it */
-	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	assert_int_equal(f->lab.d[0].bus_resets, 0); /* nobody reset it */
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_APP);
 	assert_has(f->out, "{\"event\":\"written\",\"bytes\":5000,\"blocks\":5,");
 	assert_has(f->out, "{\"event\":\"return\",\"kind\":\"application\"");
 	assert_has(f->out, "{\"event\":\"result\",\"exit\":0,\"result\":\"ok, application\"}");
@@ -228,10 +178,10 @@ static void test_reset_after_a_tolerant_download_starts_the_firmware(void **st)
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 
-	assert_int_equal(run(f, "-D", f->fw, "-R"), 0);
+	assert_int_equal(run(f, "-D", f->files.fw, "-R"), 0);
 	assert_has(f->trace, "OUT 21 00 03e8 0000 0000"); /* DETACH, wTimeout 1000 */
-	assert_int_equal(f->d[0].bus_resets, 1);
-	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
+	assert_int_equal(f->lab.d[0].bus_resets, 1);
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_APP);
 	assert_has(f->err, "the application is running");
 	fx_free(f);
 }
@@ -244,10 +194,10 @@ static void test_upload_reads_from_block_0_until_a_short_block(void **st)
 	uint8_t back[8192];
 	(void)st;
 
-	memcpy(f->d[0].mem, f->img, 3000);
-	f->d[0].image_len = 3000;
-	assert_int_equal(run(f, "-U", f->up), 0);
-	assert_int_equal(read_file(f->up, back, sizeof(back)), 3000);
+	memcpy(f->lab.d[0].mem, f->img, 3000);
+	f->lab.d[0].image_len = 3000;
+	assert_int_equal(run(f, "-U", f->files.up), 0);
+	assert_int_equal(cli_read_file(f->files.up, back, sizeof(back)), 3000);
 	assert_memory_equal(back, f->img, 3000);
 	assert_has(f->trace, "IN  a1 02 0000 0000 0400 [");
 	assert_has(f->trace, "IN  a1 02 0002 0000 0400 [");
@@ -255,12 +205,12 @@ static void test_upload_reads_from_block_0_until_a_short_block(void **st)
 	assert_int_equal(count(f->trace, "IN  a1 02 "), 3);
 	assert_has(f->err, "dfu-flash: read 3000 bytes into ");
 	assert_has(f->err, "(until a short block)\n");
-	unlink(f->up);
+	unlink(f->files.up);
 
 	/* an exact multiple ends with an empty block */
-	f->d[0].image_len = 2048;
-	assert_int_equal(run(f, "-U", f->up, "-Z", "4096"), 0);
-	assert_int_equal(read_file(f->up, back, sizeof(back)), 2048);
+	f->lab.d[0].image_len = 2048;
+	assert_int_equal(run(f, "-U", f->files.up, "-Z", "4096"), 0);
+	assert_int_equal(cli_read_file(f->files.up, back, sizeof(back)), 2048);
 	assert_int_equal(count(f->trace, "IN  a1 02 "), 3);
 	assert_has(f->trace, "IN  a1 02 0002 0000 0400\n");
 	assert_has(f->err, "read 2048 bytes, -Z expected 4096");
@@ -276,10 +226,10 @@ static void test_upload_from_a_device_without_bitCanUpload_is_refused(void **st)
 	sim_dfu11_config_default(&c, 0);
 	c.can_upload = false;
 	f = fx_new(1, &c);
-	assert_int_equal(run(f, "-U", f->up), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-U", f->files.up), CLI_EXIT_IOERR);
 	assert_has(f->err, "the device does not support upload (bmAttributes 0x05 lacks "
 			   "bitCanUpload)");
-	assert_int_equal(access(f->up, F_OK), -1); /* no partial file left behind */
+	assert_int_equal(access(f->files.up, F_OK), -1); /* no partial file left behind */
 	fx_free(f);
 }
 
@@ -290,12 +240,12 @@ static void test_transfer_size_below_bMaxPacketSize0_is_raised_to_it(void **st)
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 
-	assert_int_equal(run(f, "-t", "16", "-D", f->fw), 0);
+	assert_int_equal(run(f, "-t", "16", "-D", f->files.fw), 0);
 	assert_has(f->err, "dfu-flash: transfer size 16 raised to bMaxPacketSize0 64, as dfu-util "
 			   "does\n");
 	assert_has(f->err, "wrote 5000 bytes in 79 blocks of 64;");
 	assert_has(f->trace, "OUT 21 01 004e 0000 0008 [");	/* block 78: the last 8 bytes */
-	assert_memory_equal(f->d[0].mem, f->img, IMG);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
 	fx_free(f);
 }
 
@@ -309,12 +259,12 @@ static void test_device_without_wTransferSize_needs_t(void **st)
 	c.transfer_size = 0;
 	c.max_packet0 = 8;
 	f = fx_new(1, &c);
-	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_USAGE);
+	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_USAGE);
 	assert_has(f->err, "1209:0001 reports no transfer size (no DFU functional descriptor, or "
 			   "wTransferSize 0); give one with -t");
 	/* -t larger than the device's limit (0 here means none): the device's
 	 * state machine stalls what is longer than its wTransferSize */
-	assert_int_equal(run(f, "-t", "8", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-t", "8", "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_has(f->err, "the device stalled DFU_DNLOAD");
 	fx_free(f);
 }
@@ -326,10 +276,10 @@ static void with_suffix(struct fx *f, uint16_t vid, uint16_t pid)
 	struct dfu_suffix s = { .bcdDevice = 0xFFFF, .idProduct = pid, .idVendor = vid,
 				.bcdDFU = 0x0100 };
 	int n;
-	make_image(f->img, IMG, 7);
+	fill_pattern(f->img, IMG, 7);
 	n = dfu_suffix_append(f->img, IMG, sizeof(f->img), &s);
 	assert_int_equal(n, IMG + 16);
-	write_file(f->fw, f->img, (size_t)n);
+	cli_write_file(f->files.fw, f->img, (size_t)n);
 }
 
 static void test_dfu_file_for_this_device_is_written_without_its_suffix(void **st)
@@ -338,13 +288,13 @@ static void test_dfu_file_for_this_device_is_written_without_its_suffix(void **s
 	(void)st;
 
 	with_suffix(f, 0x1209, 0x0001);
-	assert_int_equal(run(f, "-D", f->fw), 0);
-	assert_int_equal(f->d[0].image_len, IMG);
-	assert_memory_equal(f->d[0].mem, f->img, IMG);
-	assert_int_equal(f->d[0].mem[IMG], 0xFF);
+	assert_int_equal(run(f, "-D", f->files.fw), 0);
+	assert_int_equal(f->lab.d[0].image_len, IMG);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
+	assert_int_equal(f->lab.d[0].mem[IMG], 0xFF);
 	/* 0xFFFF is a wildcard */
 	with_suffix(f, 0xFFFF, 0xFFFF);
-	assert_int_equal(run(f, "-D", f->fw), 0);
+	assert_int_equal(run(f, "-D", f->files.fw), 0);
 	fx_free(f);
 }
 
@@ -354,10 +304,10 @@ static void test_dfu_file_for_another_device_is_a_usage_error_as_in_dfu_util(voi
 	(void)st;
 
 	with_suffix(f, 0x1209, 0x9999);
-	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_USAGE);
+	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_USAGE);
 	assert_has(f->err, "is for 1209:9999 (its DFU suffix says so) and the device is 1209:0001; "
 			   "choose the right file or device (-d), or rebuild the suffix");
-	assert_int_equal(f->d[0].manifestations, 0);
+	assert_int_equal(f->lab.d[0].manifestations, 0);
 	assert_lacks(f->trace, "OUT 21 01 ");	/* nothing was written */
 	fx_free(f);
 }
@@ -367,7 +317,7 @@ static void test_dfuse_options_on_a_plain_device_are_a_usage_error(void **st)
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 
-	assert_int_equal(run(f, "-s", "0x08000000", "-D", f->fw), CLI_EXIT_USAGE);
+	assert_int_equal(run(f, "-s", "0x08000000", "-D", f->files.fw), CLI_EXIT_USAGE);
 	assert_has(f->err, "1209:0001 speaks plain DFU 1.1 (bcdDFUVersion 0x0110), not DfuSe: "
 			   "drop -s");
 	fx_free(f);
@@ -385,16 +335,16 @@ static void test_runtime_device_is_detached_waited_for_and_flashed(void **st)
 	sim_dfu11_config_default(&c, 0);
 	c.start_in_app = true;
 	f = fx_new(1, &c);
-	assert_int_equal(f->d[0].mode, SIM_DFU11_APP);
-	assert_int_equal(run(f, "-E", "2", "-D", f->fw), 0);
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_APP);
+	assert_int_equal(run(f, "-E", "2", "-D", f->files.fw), 0);
 	/* no bitWillDetach: DETACH, then the host's bus reset enters DFU mode */
-	assert_int_equal(f->d[0].detaches, 1);
+	assert_int_equal(f->lab.d[0].detaches, 1);
 	assert_has(f->err, "dfu-flash: detached 1209:0002 serial DFU11-0000 at 1-1 into DFU mode\n"
 			   "dfu-flash: waiting 2 s for the DFU-mode device (-E)\n");
-	slept = f->t.slept_us;
+	slept = f->lab.t.slept_us;
 	assert_true(slept >= 2000000u);
-	assert_memory_equal(f->d[0].mem, f->img, IMG);
-	assert_int_equal(f->d[0].mode, SIM_DFU11_DFU);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_DFU);
 	fx_free(f);
 }
 
@@ -409,8 +359,8 @@ static void test_detach_only_leaves_the_memory_alone(void **st)
 	c.will_detach = true;
 	f = fx_new(1, &c);
 	assert_int_equal(run(f, "-e"), 0);
-	assert_int_equal(f->d[0].mode, SIM_DFU11_DFU);
-	assert_int_equal(f->d[0].bus_resets, 0); /* bitWillDetach: no reset needed */
+	assert_int_equal(f->lab.d[0].mode, SIM_DFU11_DFU);
+	assert_int_equal(f->lab.d[0].bus_resets, 0); /* bitWillDetach: no reset needed */
 	assert_has(f->err, "detached 1209:0002 serial DFU11-0000 at 1-1 into DFU mode");
 	assert_lacks(f->trace, "OUT 21 01 ");
 	/* -e on a device already in DFU mode: a plain DETACH, which it stalls */
@@ -421,39 +371,33 @@ static void test_detach_only_leaves_the_memory_alone(void **st)
 
 static void test_stm32_application_with_a_runtime_interface_is_detached_and_flashed(void **st)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct sim_board_config cfg;
 	uint8_t *img = malloc(16384);
+	struct lab_fx_opts o = {
+		.boards = 1,
+		.app = SIM_APP_DFU_RUNTIME,
+		.timing = SIM_TIMING_DATASHEET,
+		.flash_len = 16384,
+		.full_speed = true,
+	};
+	struct fx *f;
 	(void)st;
 
-	assert_non_null(f);
 	assert_non_null(img);
-	sim_board_config_default(&cfg, l4_profile_find("stm32l412xb"), 0);
-	cfg.app = SIM_APP_DFU_RUNTIME;
-	cfg.timing = SIM_TIMING_DATASHEET;
-	assert_int_equal(sim_board_init(&f->b[0], &cfg), 0);
-	f->nb = 1;
 	/* a valid vector table in flash before power-on: the application runs */
-	make_image(img, 16384, 3);
-	dfu_put_le32(img, 0x20008000u);
-	dfu_put_le32(img + 4, 0x08000101u);
-	memcpy(f->b[0].chip.flash, img, 16384);
-	sim_board_power_on(&f->b[0], 0);
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
-	xport_inproc_init(&f->t, f->b, 1, 0);
-	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
-	f->x = xport_inproc(&f->t);
-	fx_paths(f);
+	image_build(img, 16384, 3);
+	o.flash = img;
+	f = fx_new_opts(&o);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
 	img[100] ^= 0x5A; /* a new build */
-	write_file(f->fw, img, 16384);
+	cli_write_file(f->files.fw, img, 16384);
 
-	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:leave", "-D", f->fw), 0);
+	assert_int_equal(run(f, "-a", "0", "-s", "0x08000000:leave", "-D", f->files.fw), 0);
 	assert_has(f->err, "detached 0483:df12 serial");
 	assert_has(f->err, "waiting 5 s for the DFU-mode device (-E)");
 	assert_has(f->err, "wrote 16384 bytes at 0x08000000, verified by read-back; left DFU mode");
 	assert_has(f->err, "the application is running");
-	assert_memory_equal(f->b[0].chip.flash, img, 16384);
-	assert_int_equal(f->b[0].runs, SIM_RUNS_APP);
+	assert_memory_equal(f->lab.b[0].chip.flash, img, 16384);
+	assert_int_equal(f->lab.b[0].runs, SIM_RUNS_APP);
 	free(img);
 	fx_free(f);
 }
@@ -490,15 +434,15 @@ static void test_progress_bar_and_json_progress_reach_the_total(void **st)
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 
-	assert_int_equal(run(f, "--progress", "-D", f->fw), 0);
+	assert_int_equal(run(f, "--progress", "-D", f->files.fw), 0);
 	assert_has(f->err, "\rwrite  [##############################]     5000/5000 bytes ");
 	assert_has(f->err, "KiB/s");
-	assert_int_equal(run(f, "--json", "-D", f->fw), 0);
+	assert_int_equal(run(f, "--json", "-D", f->files.fw), 0);
 	assert_has(f->out, "\"phase\":\"write\",\"done\":1024,\"total\":5000}");
 	assert_has(f->out, "\"phase\":\"write\",\"done\":5000,\"total\":5000}");
 	assert_lacks(f->err, "[###");
 	/* --quiet: nothing but errors */
-	assert_int_equal(run(f, "--quiet", "--progress", "-D", f->fw), 0);
+	assert_int_equal(run(f, "--quiet", "--progress", "-D", f->files.fw), 0);
 	assert_string_equal(f->err, "");
 	fx_free(f);
 }
@@ -524,28 +468,28 @@ static void test_session_after_an_abandoned_manifestation_waits_for_it_to_finish
 	uint8_t status[DFU_STATUS_SIZE], back[4096];
 	(void)st;
 
-	assert_int_equal(xport_enumerate(&f->x, visit_first, &dev), 1);
-	assert_int_equal(xport_open(&f->x, &dev, &h), 0);
-	assert_int_equal(xport_control(&f->x, h, &dn, f->img, NULL, 1000), 1024);
-	assert_int_equal(xport_control(&f->x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
+	assert_int_equal(xport_enumerate(&f->lab.x, visit_first, &dev), 1);
+	assert_int_equal(xport_open(&f->lab.x, &dev, &h), 0);
+	assert_int_equal(xport_control(&f->lab.x, h, &dn, f->img, NULL, 1000), 1024);
+	assert_int_equal(xport_control(&f->lab.x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
 	assert_int_equal(status[4], DFU_STATE_DNBUSY);
-	xport_sleep_ms(&f->x, dfu_get_le24(status + 1));
-	assert_int_equal(xport_control(&f->x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
+	xport_sleep_ms(&f->lab.x, dfu_get_le24(status + 1));
+	assert_int_equal(xport_control(&f->lab.x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
 	assert_int_equal(status[4], DFU_STATE_DNLOAD_IDLE);
-	assert_int_equal(xport_control(&f->x, h, &end, NULL, NULL, 1000), 0);
-	assert_int_equal(xport_control(&f->x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
+	assert_int_equal(xport_control(&f->lab.x, h, &end, NULL, NULL, 1000), 0);
+	assert_int_equal(xport_control(&f->lab.x, h, &gs, NULL, status, 1000), DFU_STATUS_SIZE);
 	assert_int_equal(status[4], DFU_STATE_MANIFEST);
 	assert_true(dfu_get_le24(status + 1) >= 2); /* the host walks away without waiting */
-	xport_close(&f->x, h);
-	assert_int_equal(dfu_fsm_state(&f->d[0].fsm), DFU_STATE_MANIFEST);
+	xport_close(&f->lab.x, h);
+	assert_int_equal(dfu_fsm_state(&f->lab.d[0].fsm), DFU_STATE_MANIFEST);
 
 	/* the next session, at once: it waits the manifestation out, then reads */
-	assert_int_equal(run(f, "-U", f->up), 0);
-	assert_int_equal(read_file(f->up, back, sizeof(back)), 1024);
+	assert_int_equal(run(f, "-U", f->files.up), 0);
+	assert_int_equal(cli_read_file(f->files.up, back, sizeof(back)), 1024);
 	assert_memory_equal(back, f->img, 1024);
 	assert_lacks(f->err, "stalled");
-	assert_int_equal(f->d[0].manifestations, 1);
-	assert_int_equal(dfu_fsm_state(&f->d[0].fsm), DFU_STATE_IDLE);
+	assert_int_equal(f->lab.d[0].manifestations, 1);
+	assert_int_equal(dfu_fsm_state(&f->lab.d[0].fsm), DFU_STATE_IDLE);
 	fx_free(f);
 }
 
@@ -557,21 +501,21 @@ static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
 	(void)st;
 
 	/* without --all: ambiguous, both named */
-	assert_int_equal(run(f, "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_has(f->err, "2 DFU devices match: 1209:0001 serial DFU11-0000 at 1-1, 1209:0001 "
 			   "serial DFU11-0001 at 1-2; choose one with -S SERIAL or -p PATH");
-	assert_int_equal(run(f, "--all", "-D", f->fw), 0);
+	assert_int_equal(run(f, "--all", "-D", f->files.fw), 0);
 	assert_has(f->out, "serial         path       exit result");
 	assert_has(f->out, "DFU11-0000     1-1        0    ok ");
 	assert_has(f->out, "DFU11-0001     1-2        0    ok ");
 	assert_has(f->err, "dfu-flash: 2 devices, 0 not ok; flashed one after another (the "
 			   "in-process transport lives in this process, so it cannot be given one "
 			   "process per device)\n");
-	assert_memory_equal(f->d[0].mem, f->img, IMG);
-	assert_memory_equal(f->d[1].mem, f->img, IMG);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
+	assert_memory_equal(f->lab.d[1].mem, f->img, IMG);
 	/* one failing device makes the exit code the worst */
-	f->d[1].cfg.mem_size = 100;
-	assert_int_equal(run(f, "--all", "-D", f->fw, "--json"), CLI_EXIT_IOERR);
+	f->lab.d[1].cfg.mem_size = 100;
+	assert_int_equal(run(f, "--all", "-D", f->files.fw, "--json"), CLI_EXIT_IOERR);
 	assert_has(f->err, "DFU11-0000     1-1        0    ok ");
 	assert_has(f->err, "DFU11-0001     1-2        74   failed: ");
 	assert_has(f->err, "2 devices, 1 not ok");
@@ -586,27 +530,16 @@ static void test_all_flashes_every_device_and_prints_a_result_table(void **st)
 
 static void test_identical_serials_are_all_listed_by_path(void **st)
 {
-	struct sim_dfu11_config c;
-	struct fx *f = calloc(1, sizeof(*f));
+	const struct lab_fx_opts o = { .dfu11 = 2, .serial = "SAME" };
+	struct fx *f = fx_new_opts(&o);
 	(void)st;
 
-	assert_non_null(f);
-	xport_inproc_init(&f->t, f->b, 0, 0);
-	sim_dfu11_config_default(&c, 0);
-	c.serial = "SAME";
-	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(sim_dfu11_init(&f->d[i], &c), 0);
-		assert_int_equal(xport_inproc_add_dfu11(&f->t, &f->d[i]), 0);
-	}
-	f->nd = 2;
-	f->x = xport_inproc(&f->t);
-	fx_paths(f);
-	assert_int_equal(run(f, "-S", "SAME", "-D", f->fw), CLI_EXIT_IOERR);
+	assert_int_equal(run(f, "-S", "SAME", "-D", f->files.fw), CLI_EXIT_IOERR);
 	assert_has(f->err, "serial SAME at 1-1, 1209:0001 serial SAME at 1-2; choose one with "
 			   "-S SERIAL or -p PATH");
-	assert_int_equal(run(f, "-p", "1-2", "-D", f->fw), 0);
-	assert_memory_equal(f->d[1].mem, f->img, IMG);
-	assert_int_equal(f->d[0].manifestations, 0);
+	assert_int_equal(run(f, "-p", "1-2", "-D", f->files.fw), 0);
+	assert_memory_equal(f->lab.d[1].mem, f->img, IMG);
+	assert_int_equal(f->lab.d[0].manifestations, 0);
 	fx_free(f);
 }
 

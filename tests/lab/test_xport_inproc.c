@@ -14,11 +14,10 @@
 #include "host/stm32_rom.h"
 #include "lab/xport_inproc.h"
 #include "sim/sim_board.h"
+#include "lab_fixture.h"
 
 struct fx {
-	struct sim_board b[2];
-	struct xport_inproc t;
-	struct xport x;
+	struct lab_fx lab;
 	struct xport_dev_info seen[4];
 	int nseen;
 };
@@ -38,42 +37,33 @@ static int stop_at_first(void *ctx, const struct xport_dev_info *d)
 	return 1;
 }
 
+/* Two L412s on an instant bus; the second one powered or not. */
 static struct fx *fx_new(bool power_second)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const struct l4_profile *p = l4_profile_find("stm32l412xb");
+	const struct lab_fx_opts o = { .boards = 2, .unpowered = power_second ? 0 : 1u << 1 };
 
 	assert_non_null(f);
-	for (unsigned i = 0; i < 2; i++) {
-		struct sim_board_config cfg;
-		sim_board_config_default(&cfg, p, i);
-		assert_int_equal(sim_board_init(&f->b[i], &cfg), 0);
-	}
-	sim_board_power_on(&f->b[0], 0);
-	if (power_second)
-		sim_board_power_on(&f->b[1], 0);
-	xport_inproc_init(&f->t, f->b, 2, 0);
-	f->x = xport_inproc(&f->t);
+	lab_fx_init(&f->lab, &o);
 	return f;
 }
 
 static void fx_free(struct fx *f)
 {
-	for (unsigned i = 0; i < 2; i++)
-		sim_board_free(&f->b[i]);
+	lab_fx_fini(&f->lab);
 	free(f);
 }
 
 static int enumerate(struct fx *f)
 {
 	f->nseen = 0;
-	return xport_enumerate(&f->x, collect, f);
+	return xport_enumerate(&f->lab.x, collect, f);
 }
 
 static int get_status(struct fx *f, struct xport_handle *h, uint8_t out[6])
 {
 	struct dfu_setup s = dfu_setup_make(DFU_GETSTATUS, 0, 0, 6);
-	return xport_control(&f->x, h, &s, NULL, out, 1000);
+	return xport_control(&f->lab.x, h, &s, NULL, out, 1000);
 }
 
 static void test_enumeration_shows_the_rom_bootloader_with_its_strings(void **state)
@@ -92,8 +82,8 @@ static void test_enumeration_shows_the_rom_bootloader_with_its_strings(void **st
 	assert_int_equal(f->seen[0].pid, 0xDF11);
 	assert_int_equal(f->seen[0].bcd_device, 0x2200);
 	assert_string_equal(f->seen[0].path, "1-1");
-	assert_string_equal(f->seen[0].serial, f->b[0].serial);
-	assert_int_equal(f->seen[0].enum_id, f->b[0].bus_generation);
+	assert_string_equal(f->seen[0].serial, f->lab.b[0].serial);
+	assert_int_equal(f->seen[0].enum_id, f->lab.b[0].bus_generation);
 	assert_int_equal(usb_device_desc_decode(f->seen[0].device_desc, 18, &dd), 0);
 	assert_string_equal(xport_dev_string(&f->seen[0], dd.iProduct), "STM32  BOOTLOADER");
 	assert_string_equal(xport_dev_string(&f->seen[0], dd.iManufacturer), "STMicroelectronics");
@@ -114,9 +104,9 @@ static void test_enumeration_shows_the_rom_bootloader_with_its_strings(void **st
 	assert_int_equal(rom.ob_size, 40);
 	assert_int_equal(rom.ob_alt, 1);
 	/* Enumeration is the host stack's: it configured the device once. */
-	assert_int_equal(f->t.enumerations, 1);
+	assert_int_equal(f->lab.t.enumerations, 1);
 	assert_int_equal(enumerate(f), 1);
-	assert_int_equal(f->t.enumerations, 1);
+	assert_int_equal(f->lab.t.enumerations, 1);
 	fx_free(f);
 }
 
@@ -128,7 +118,7 @@ static void test_enumeration_can_stop_early(void **state)
 
 	assert_int_equal(enumerate(f), 2);
 	assert_string_equal(f->seen[1].path, "1-2");
-	assert_int_equal(xport_enumerate(&f->x, stop_at_first, &calls), 1);
+	assert_int_equal(xport_enumerate(&f->lab.x, stop_at_first, &calls), 1);
 	assert_int_equal(calls, 1);
 	fx_free(f);
 }
@@ -140,13 +130,13 @@ static void test_sleep_advances_the_virtual_clock_without_sleeping(void **state)
 	(void)state;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	xport_sleep_ms(&f->x, 3600u * 1000u); /* an hour */
+	xport_sleep_ms(&f->lab.x, 3600u * 1000u); /* an hour */
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	assert_int_equal(xport_now_us(&f->x), 3600ull * 1000000ull);
-	assert_int_equal(f->t.slept_us, 3600ull * 1000000ull);
+	assert_int_equal(xport_now_us(&f->lab.x), 3600ull * 1000000ull);
+	assert_int_equal(f->lab.t.slept_us, 3600ull * 1000000ull);
 	assert_true(b.tv_sec - a.tv_sec < 2);
-	xport_inproc_advance_us(&f->t, 5);
-	assert_int_equal(xport_inproc_now_us(&f->t), 3600ull * 1000000ull + 5);
+	xport_inproc_advance_us(&f->lab.t, 5);
+	assert_int_equal(xport_inproc_now_us(&f->lab.t), 3600ull * 1000000ull + 5);
 	fx_free(f);
 }
 
@@ -159,11 +149,11 @@ static void test_control_transfer_reaches_the_board(void **state)
 	(void)state;
 
 	assert_int_equal(enumerate(f), 1);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h), 0);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h), 0);
 	assert_int_equal(get_status(f, h, st), 6);
 	assert_int_equal(dfu_status_decode(st, 6, &r), 0);
 	assert_int_equal(r.bState, DFU_STATE_IDLE);
-	xport_close(&f->x, h);
+	xport_close(&f->lab.x, h);
 	fx_free(f);
 }
 
@@ -177,9 +167,9 @@ static void test_a_stalled_request_gives_stall(void **state)
 	(void)state;
 
 	assert_int_equal(enumerate(f), 1);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h), 0);
-	assert_int_equal(xport_control(&f->x, h, &s, NULL, buf, 1000), DFU_E_STALL);
-	xport_close(&f->x, h);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h), 0);
+	assert_int_equal(xport_control(&f->lab.x, h, &s, NULL, buf, 1000), DFU_E_STALL);
+	xport_close(&f->lab.x, h);
 	fx_free(f);
 }
 
@@ -193,12 +183,12 @@ static void test_handle_dies_when_the_device_enumerates_again(void **state)
 
 	assert_int_equal(enumerate(f), 1);
 	old = f->seen[0];
-	assert_int_equal(xport_open(&f->x, &old, &h), 0);
-	sim_board_press_reset(&f->b[0], xport_now_us(&f->x)); /* drops off, comes back */
+	assert_int_equal(xport_open(&f->lab.x, &old, &h), 0);
+	sim_board_press_reset(&f->lab.b[0], xport_now_us(&f->lab.x)); /* drops off, comes back */
 	assert_int_equal(get_status(f, h, st), DFU_E_NODEV);
-	xport_close(&f->x, h);
+	xport_close(&f->lab.x, h);
 	/* The stale description opens nothing. */
-	assert_int_equal(xport_open(&f->x, &old, &h), DFU_E_NODEV);
+	assert_int_equal(xport_open(&f->lab.x, &old, &h), DFU_E_NODEV);
 	assert_null(h);
 	/* Enumerating again shows the same device, new enumeration. */
 	assert_int_equal(enumerate(f), 1);
@@ -206,9 +196,9 @@ static void test_handle_dies_when_the_device_enumerates_again(void **state)
 	assert_string_equal(f->seen[0].path, old.path);
 	assert_int_not_equal(f->seen[0].enum_id, old.enum_id);
 	assert_int_not_equal(f->seen[0].devnum, old.devnum);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h), 0);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h), 0);
 	assert_int_equal(get_status(f, h, st), 6);
-	xport_close(&f->x, h);
+	xport_close(&f->lab.x, h);
 	fx_free(f);
 }
 
@@ -220,11 +210,11 @@ static void test_unpowered_board_is_gone(void **state)
 	(void)state;
 
 	assert_int_equal(enumerate(f), 1);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h), 0);
-	sim_board_power_off(&f->b[0], 0);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h), 0);
+	sim_board_power_off(&f->lab.b[0], 0);
 	assert_int_equal(get_status(f, h, st), DFU_E_NODEV);
-	assert_int_equal(xport_reset(&f->x, h), DFU_E_NODEV);
-	xport_close(&f->x, h);
+	assert_int_equal(xport_reset(&f->lab.x, h), DFU_E_NODEV);
+	xport_close(&f->lab.x, h);
 	assert_int_equal(enumerate(f), 0);
 	fx_free(f);
 }
@@ -238,13 +228,13 @@ static void test_usb_reset_keeps_the_rom_device_usable(void **state)
 	(void)state;
 
 	assert_int_equal(enumerate(f), 1);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h), 0);
-	t0 = xport_now_us(&f->x);
-	assert_int_equal(xport_reset(&f->x, h), 0);
-	assert_true(xport_now_us(&f->x) >= t0 + 10000);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h), 0);
+	t0 = xport_now_us(&f->lab.x);
+	assert_int_equal(xport_reset(&f->lab.x, h), 0);
+	assert_true(xport_now_us(&f->lab.x) >= t0 + 10000);
 	assert_int_equal(get_status(f, h, st), 6);
 	assert_int_equal(st[4], DFU_STATE_IDLE);
-	xport_close(&f->x, h);
+	xport_close(&f->lab.x, h);
 	fx_free(f);
 }
 
@@ -258,20 +248,21 @@ static void test_handles_are_a_fixed_pool(void **state)
 
 	assert_int_equal(enumerate(f), 1);
 	for (int i = 0; i < XPORT_INPROC_MAX_HANDLES; i++)
-		assert_int_equal(xport_open(&f->x, &f->seen[0], &h[i]), 0);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h[XPORT_INPROC_MAX_HANDLES]), DFU_E_BUSY);
-	xport_close(&f->x, h[0]);
+		assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h[i]), 0);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h[XPORT_INPROC_MAX_HANDLES]),
+			 DFU_E_BUSY);
+	xport_close(&f->lab.x, h[0]);
 	/* A closed handle is refused, not used. */
-	assert_int_equal(xport_control(&f->x, h[0], &s, NULL, st, 1000), DFU_E_INVAL);
-	assert_int_equal(xport_reset(&f->x, h[0]), DFU_E_INVAL);
-	xport_close(&f->x, h[0]); /* twice: harmless */
-	xport_close(&f->x, NULL);
+	assert_int_equal(xport_control(&f->lab.x, h[0], &s, NULL, st, 1000), DFU_E_INVAL);
+	assert_int_equal(xport_reset(&f->lab.x, h[0]), DFU_E_INVAL);
+	xport_close(&f->lab.x, h[0]); /* twice: harmless */
+	xport_close(&f->lab.x, NULL);
 	for (int i = 1; i < XPORT_INPROC_MAX_HANDLES; i++)
-		xport_close(&f->x, h[i]);
+		xport_close(&f->lab.x, h[i]);
 	{
 		struct xport_dev_info bogus = f->seen[0];
 		bogus.ref = 99;
-		assert_int_equal(xport_open(&f->x, &bogus, &h[0]), DFU_E_NOTFOUND);
+		assert_int_equal(xport_open(&f->lab.x, &bogus, &h[0]), DFU_E_NOTFOUND);
 	}
 	fx_free(f);
 }
@@ -285,14 +276,14 @@ static void test_the_bus_model_charges_frames_and_packets(void **state)
 	(void)state;
 
 	assert_int_equal(enumerate(f), 1);
-	assert_int_equal(xport_open(&f->x, &f->seen[0], &h), 0);
-	t0 = xport_now_us(&f->x);
+	assert_int_equal(xport_open(&f->lab.x, &f->seen[0], &h), 0);
+	t0 = xport_now_us(&f->lab.x);
 	assert_int_equal(get_status(f, h, st), 6);
-	assert_int_equal(xport_now_us(&f->x), t0); /* instant bus by default */
-	xport_inproc_set_bus(&f->t, XPORT_INPROC_BUS_FULL_SPEED);
+	assert_int_equal(xport_now_us(&f->lab.x), t0); /* instant bus by default */
+	xport_inproc_set_bus(&f->lab.t, XPORT_INPROC_BUS_FULL_SPEED);
 	assert_int_equal(get_status(f, h, st), 6);
-	assert_int_equal(xport_now_us(&f->x), t0 + 1000 + 50); /* one frame, one packet */
-	xport_close(&f->x, h);
+	assert_int_equal(xport_now_us(&f->lab.x), t0 + 1000 + 50); /* one frame, one packet */
+	xport_close(&f->lab.x, h);
 	fx_free(f);
 }
 

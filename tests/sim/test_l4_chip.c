@@ -12,6 +12,7 @@
 #include "dfu/bytes.h"
 #include "dfu/error.h"
 #include "sim/l4_chip.h"
+#include "image_builder.h"
 
 #define FLASH 0x08000000u
 #define OB 0x1FFF7800u
@@ -57,24 +58,16 @@ static void assert_logged(struct fx *f, const char *needle)
 		fail_msg("log has no line containing \"%s\"; last: \"%s\"", needle, last_line(f));
 }
 
-/* A 2 KiB image whose vector table is valid: SP at the top of SRAM1, reset
- * handler just after the table (Thumb bit set). */
-static void app_image(const struct l4_profile *p, uint8_t *img, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		img[i] = (uint8_t)(i * 13 + 1);
-	dfu_put_le32(img, p->sram1_base + p->sram1_size);
-	dfu_put_le32(img + 4, p->flash_base + 0x199);
-}
-
 /* What dfu-util -s 0x08000000:mass-erase:force -D does to the chip. */
 static void flash_app(struct fx *f, uint64_t now)
 {
 	uint8_t img[2048];
 
-	app_image(f->c.p, img, sizeof(img));
+	/* A valid vector table: SP at the top of SRAM1, the reset handler just
+	 * after the table (Thumb bit set). */
+	image_build(img, sizeof(img), 13);
+	image_set_vectors(img, sizeof(img), f->c.p->sram1_base + f->c.p->sram1_size,
+			  f->c.p->flash_base + 0x199);
 	assert_int_equal(l4_flash_mass_erase(&f->c, now, NULL), L4_OK);
 	assert_int_equal(l4_flash_program(&f->c, f->c.p->flash_base, img, sizeof(img), now, NULL),
 			 L4_OK);
