@@ -102,7 +102,7 @@ static bool profile_usable(const struct l4_profile *p)
 	       p->ob_min_write >= L4_OB_WRP1BR + 4 && p->ob_min_write <= p->ob_size &&
 	       p->page_size >= 8 && p->page_size % 8 == 0 && p->flash_size >= p->page_size &&
 	       p->flash_size % p->page_size == 0 && p->otp_size % 8 == 0 &&
-	       p->wrp_field_bits >= 1 && p->wrp_field_bits <= 8;
+	       p->ob_layout && dfu_ob_field(p->ob_layout, DFU_OBF_WRP1A_STRT);
 }
 
 /* Load FLASH_OPTR and WRP1xR from option-byte flash, checking each word
@@ -124,7 +124,7 @@ static uint32_t ob_load_word(struct l4_chip *c, unsigned off)
 static void ob_load(struct l4_chip *c)
 {
 	c->optverr = false;
-	c->optr = ob_load_word(c, L4_OB_OPTR) | c->p->optr_reserved_mask;
+	c->optr = ob_load_word(c, L4_OB_OPTR) | c->p->ob_layout->optr_reserved;
 	c->wrp1ar = ob_load_word(c, L4_OB_WRP1AR);
 	c->wrp1br = ob_load_word(c, L4_OB_WRP1BR);
 }
@@ -153,7 +153,7 @@ int l4_chip_init(struct l4_chip *c, const struct l4_profile *p, struct sim_log *
 	memset(c->otp, 0xFF, p->otp_size);
 
 	memset(c->ob_flash, 0xFF, sizeof(c->ob_flash));
-	l4_ob_put(c, L4_OB_OPTR, p->optr_factory | p->optr_reserved_mask);
+	l4_ob_put(c, L4_OB_OPTR, p->optr_factory | p->ob_layout->optr_reserved);
 	l4_ob_put(c, L4_OB_PCROP1SR, PCROP1SR_FACTORY);
 	l4_ob_put(c, L4_OB_PCROP1ER, PCROP1ER_FACTORY);
 	l4_ob_put(c, L4_OB_WRP1AR, WRP_FACTORY);

@@ -70,13 +70,12 @@ static void set_duration(uint64_t *duration_us, uint64_t v)
 static void wrp_pages(const struct l4_chip *c, uint32_t reg, uint32_t *start, uint32_t *end)
 {
 	struct l4_wrp_area a;
-	uint32_t mask = (1u << c->p->wrp_field_bits) - 1;
 
-	/* Only the low wrp_field_bits of STRT/END exist on a part (S5); the
-	 * bits above read back as programmed but do not take part. */
-	l4_wrp_decode(reg, &a);
-	*start = a.start & mask;
-	*end = a.end & mask;
+	/* Only the low bits of STRT/END the layout gives the part exist (S5);
+	 * the bits above read back as programmed but do not take part. */
+	l4_wrp_decode(c->p->ob_layout, reg, &a);
+	*start = a.start;
+	*end = a.end;
 }
 
 bool l4_flash_wrp_describe(const struct l4_chip *c, uint32_t page, char *out, size_t cap)
@@ -338,7 +337,7 @@ int l4_ob_write(struct l4_chip *c, uint32_t address, const uint8_t *data, size_t
 	/* Only the register words count: the complements are the hardware's
 	 * business and are regenerated (modelling choice; S8 layout, §2.2).
 	 * PCROP cannot be written through the ROM (S3 known limitation). */
-	optr = dfu_get_le32(data + L4_OB_OPTR) | p->optr_reserved_mask;
+	optr = dfu_get_le32(data + L4_OB_OPTR) | p->ob_layout->optr_reserved;
 	wrp1ar = dfu_get_le32(data + L4_OB_WRP1AR);
 	wrp1br = dfu_get_le32(data + L4_OB_WRP1BR);
 	new_level = l4_rdp_level((uint8_t)optr);
@@ -382,7 +381,7 @@ int l4_read_unprotect(struct l4_chip *c, uint64_t now_us, uint64_t *duration_us)
 	l4_flash_erase_all(c);
 	optr = dfu_get_le32(c->ob_flash + L4_OB_OPTR);
 	optr = (optr & ~0xFFu) | L4_RDP_LEVEL0;
-	l4_ob_put(c, L4_OB_OPTR, optr | p->optr_reserved_mask);
+	l4_ob_put(c, L4_OB_OPTR, optr | p->ob_layout->optr_reserved);
 	l4_chip_log(c, "ob: read unprotect: main flash mass-erased, RDP byte set to 0xAA; "
 		       "effective at the next option load");
 	set_duration(duration_us, (uint64_t)p->timing.mass_erase_us + p->timing.ob_program_us);

@@ -12,14 +12,8 @@
 
 #include "sim/l4_profile.h"
 
-/* FLASH_OPTR bits that are reserved on L41x-L46x and read as 1: 11, 15, 21,
- * 22 and 31:28 (S5 stm32l412xx.h field layout). Bit 20 is reserved too, but
- * the factory example value 0xFFEFF8AA (S7) has it at 0, so it is stored as
- * programmed rather than forced (modelling choice). */
-#define OPTR_RESERVED_L41_L46 0xF0608800u
-/* On L4R/L4S bits 20 (BFB2), 21 (DB1M) and 22 (DBANK) are real fields (S5);
- * only 11, 15 and 31:28 are reserved. */
-#define OPTR_RESERVED_L4RS 0xF0008800u
+/* Option-byte field layouts (widths, reserved OPTR bits) are core's rows,
+ * dfu/stm32_ob.h, shared with the flasher. */
 
 /* The three alt settings that are the same on every L4 ROM that puts its
  * option bytes at 0x1FFF7800 (listings of L43x/L45x; S3/S4 §4.2). */
@@ -55,8 +49,7 @@ static const struct l4_profile profiles[] = {
 		.ob_size = 40,				/* alt-1 "01*040 e", F2 */
 		.ob_min_write = 36,			/* S8 bank size 0x24, F2 */
 		.optr_factory = 0xFFEFF8AA,		/* S7 example; modelling choice */
-		.optr_reserved_mask = OPTR_RESERVED_L41_L46,
-		.wrp_field_bits = 6,			/* 64 pages; spec §2.1 (S5) */
+		.ob_layout = &dfu_ob_stm32l41x,		/* 6-bit WRP: 64 pages; spec §2.1 (S5) */
 		.otp_base = 0x1FFF7000, .otp_size = 1024, /* S7, S8, S3 */
 		.uid_addr = 0x1FFF7590,			/* S7, S8 */
 		.flash_size_reg_addr = 0x1FFF75E0,	/* S7, S8 */
@@ -92,8 +85,7 @@ static const struct l4_profile profiles[] = {
 		.ob_size = 40,				/* F2: "0x1fff7800 0040 B RW" */
 		.ob_min_write = 36,			/* F2: CubeProgrammer writes 36 */
 		.optr_factory = 0xFFEFF8AA,		/* modelling choice (S7 example, L4) */
-		.optr_reserved_mask = OPTR_RESERVED_L41_L46,
-		.wrp_field_bits = 7,			/* 128 pages (S5) */
+		.ob_layout = &dfu_ob_stm32l43x,		/* 7-bit WRP: 128 pages (S5) */
 		.otp_base = 0x1FFF7000, .otp_size = 1024,
 		.uid_addr = 0x1FFF7590,
 		.flash_size_reg_addr = 0x1FFF75E0,
@@ -128,8 +120,7 @@ static const struct l4_profile profiles[] = {
 		.ob_size = 40,
 		.ob_min_write = 36,			/* S8 */
 		.optr_factory = 0xFFEFF8AA,		/* modelling choice (S7 example, L4) */
-		.optr_reserved_mask = OPTR_RESERVED_L41_L46,
-		.wrp_field_bits = 8,			/* 256 pages (S5) */
+		.ob_layout = &dfu_ob_stm32l45x,		/* 8-bit WRP: 256 pages (S5) */
 		.otp_base = 0x1FFF7000, .otp_size = 1024,
 		.uid_addr = 0x1FFF7590,
 		.flash_size_reg_addr = 0x1FFF75E0,
@@ -168,8 +159,8 @@ static const struct l4_profile profiles[] = {
 		.ob_size = 40,				/* modelling choice */
 		.ob_min_write = 36,			/* S8 bank-1 size 0x24 */
 		.optr_factory = 0xFFEFF8AA,		/* modelling choice: DBANK=1, BFB2=0 */
-		.optr_reserved_mask = OPTR_RESERVED_L4RS,
-		.wrp_field_bits = 8,			/* 256 pages per bank (S5) */
+		/* BFB2, DB1M, DBANK are fields (S5); 8-bit WRP: 256 pages per bank. */
+		.ob_layout = &dfu_ob_stm32l4rs,
 		.otp_base = 0x1FFF7000, .otp_size = 1024,
 		.uid_addr = 0x1FFF7590,
 		.flash_size_reg_addr = 0x1FFF75E0,
@@ -211,8 +202,7 @@ static const struct l4_profile profiles[] = {
 		.ob_size = 40,
 		.ob_min_write = 40,
 		.optr_factory = 0xFFEFF8AA,		/* modelling choice */
-		.optr_reserved_mask = 0xF0008800,
-		.wrp_field_bits = 8,
+		.ob_layout = &dfu_ob_stm32l47x,
 		.otp_base = 0x1FFF7000, .otp_size = 1024,
 		.uid_addr = 0x1FFF7590,
 		.flash_size_reg_addr = 0x1FFF75E0,

@@ -441,7 +441,7 @@ static void test_init_refuses_missing_unsupported_and_broken_profiles(void **sta
 	bad.page_size = 1000;
 	assert_int_equal(l4_chip_init(&c, &bad, NULL), DFU_E_INVAL);
 	bad = *l4_profile_find("stm32l412xb");
-	bad.wrp_field_bits = 9;
+	bad.ob_layout = NULL; /* no option-byte layout */
 	assert_int_equal(l4_chip_init(&c, &bad, NULL), DFU_E_INVAL);
 	/* A chip with no log works, silently. */
 	assert_int_equal(l4_chip_init(&c, l4_profile_find("stm32l412xb"), NULL), DFU_OK);

@@ -126,16 +126,55 @@ static void test_wrp_fields_round_trip(void **state)
 
 	(void)state;
 	assert_int_equal(l4_wrp_encode(&a), 0x00070004);
-	l4_wrp_decode(0x00070004, &b);
+	l4_wrp_decode(&dfu_ob_stm32l45x, 0x00070004, &b);
 	assert_int_equal(b.start, 4);
 	assert_int_equal(b.end, 7);
 	/* Bits outside STRT/END are not part of the area. */
-	l4_wrp_decode(0xFF3FFF05, &b);
+	l4_wrp_decode(&dfu_ob_stm32l45x, 0xFF3FFF05, &b);
 	assert_int_equal(b.start, 0x05);
 	assert_int_equal(b.end, 0x3F);
 	/* The factory "disabled" value: start > end. */
-	l4_wrp_decode(0x000000FF, &b);
+	l4_wrp_decode(&dfu_ob_stm32l45x, 0x000000FF, &b);
 	assert_true(b.start > b.end);
+}
+
+static void test_wrp_decode_keeps_only_the_bits_the_layout_gives_the_line(void **state)
+{
+	struct l4_wrp_area a = { .start = 64, .end = 0xC5 }, b;
+
+	(void)state;
+	/* Page 64 on an L41x (6-bit fields, 64 pages) is page 0 to the chip. */
+	l4_wrp_decode(&dfu_ob_stm32l41x, l4_wrp_encode(&a), &b);
+	assert_int_equal(b.start, 0);
+	assert_int_equal(b.end, 0x05);
+	l4_wrp_decode(&dfu_ob_stm32l43x, l4_wrp_encode(&a), &b);
+	assert_int_equal(b.start, 64);
+	assert_int_equal(b.end, 0x45);
+	l4_wrp_decode(&dfu_ob_stm32l4rs, l4_wrp_encode(&a), &b);
+	assert_int_equal(b.start, 64);
+	assert_int_equal(b.end, 0xC5);
+	/* 0xFF / 0x00 stays "no area" at every width. */
+	l4_wrp_decode(&dfu_ob_stm32l41x, 0x000000FF, &b);
+	assert_true(b.start > b.end);
+}
+
+static void test_optr_fields_sit_where_every_layout_puts_them(void **state)
+{
+	struct l4_optr o;
+
+	(void)state;
+	for (size_t i = 0; i < dfu_ob_layout_count(); i++) {
+		const struct dfu_ob_layout *l = dfu_ob_layout_at(i);
+		const struct dfu_ob_field *f = dfu_ob_field(l, DFU_OBF_NBOOT1);
+
+		/* One field set, every other bit clear. */
+		l4_optr_decode(dfu_ob_field_mask(f), &o);
+		assert_true(o.nboot1);
+		assert_false(o.nswboot0 || o.sram2_pe || o.wwdg_sw);
+		f = dfu_ob_field(l, DFU_OBF_BOR_LEV);
+		l4_optr_decode(dfu_ob_field_insert(f, 0, 3), &o);
+		assert_int_equal(o.bor_lev, 3);
+	}
 }
 
 int main(void)
@@ -149,6 +188,8 @@ int main(void)
 		cmocka_unit_test(test_format_names_every_field),
 		cmocka_unit_test(test_format_into_a_short_buffer_truncates_and_reports_the_full_length),
 		cmocka_unit_test(test_wrp_fields_round_trip),
+		cmocka_unit_test(test_wrp_decode_keeps_only_the_bits_the_layout_gives_the_line),
+		cmocka_unit_test(test_optr_fields_sit_where_every_layout_puts_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

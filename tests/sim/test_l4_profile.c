@@ -78,7 +78,7 @@ static void test_the_l412_row_holds_the_sourced_values(void **state)
 	assert_int_equal(p->ob_size, 40);
 	assert_int_equal(p->ob_min_write, 36);
 	assert_int_equal(p->optr_factory, 0xFFEFF8AA);
-	assert_int_equal(p->wrp_field_bits, 6);
+	assert_int_equal(dfu_ob_field(p->ob_layout, DFU_OBF_WRP1A_STRT)->width, 6);
 	assert_int_equal(p->otp_base, 0x1FFF7000);
 	assert_int_equal(p->otp_size, 1024);
 	assert_int_equal(p->uid_addr, 0x1FFF7590);
@@ -109,14 +109,14 @@ static void test_the_other_lines_carry_their_ids_and_sizes(void **state)
 	assert_int_equal(l432->bootloader_id, 0x91);
 	assert_int_equal(l432->sram1_size, 48 * 1024);
 	assert_int_equal(l432->sram2_size, 16 * 1024);
-	assert_int_equal(l432->wrp_field_bits, 7);
+	assert_int_equal(dfu_ob_field(l432->ob_layout, DFU_OBF_WRP1A_STRT)->width, 7);
 	assert_string_equal(l432->alt_names[0], "@Internal Flash  /0x08000000/0128*0002Kg");
 
 	assert_int_equal(l452->dev_id, 0x462);
 	assert_int_equal(l452->bootloader_id, 0x92);
 	assert_int_equal(l452->sram1_size, 128 * 1024);
 	assert_int_equal(l452->sram2_size, 32 * 1024);
-	assert_int_equal(l452->wrp_field_bits, 8);
+	assert_int_equal(dfu_ob_field(l452->ob_layout, DFU_OBF_WRP1A_STRT)->width, 8);
 	assert_string_equal(l452->alt_names[0], "@Internal Flash  /0x08000000/0256*0002Kg");
 
 	assert_int_equal(l4r5->dev_id, 0x470);
@@ -192,10 +192,10 @@ static void test_every_supported_profile_is_a_usable_chip(void **state)
 		assert_true(p->empty_check);
 		/* The WRP fields reach every page of the first bank (256 pages
 		 * at most per bank). */
-		assert_true((1u << p->wrp_field_bits) >=
+		assert_true((1u << dfu_ob_field(p->ob_layout, DFU_OBF_WRP1A_STRT)->width) >=
 			    (l4_profile_pages(p) < 256 ? l4_profile_pages(p) : 256));
 		/* A new part boots by pin with the empty check, at level 0. */
-		l4_optr_decode(p->optr_factory | p->optr_reserved_mask, &o);
+		l4_optr_decode(p->optr_factory | p->ob_layout->optr_reserved, &o);
 		assert_int_equal(o.rdp, 0xAA);
 		assert_true(o.nswboot0);
 		assert_true(o.nboot1);

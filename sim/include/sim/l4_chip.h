@@ -25,11 +25,13 @@
 #include "sim/l4_profile.h"
 #include "sim/sim_log.h"
 
-/* ---- FLASH_OPTR as named fields (RM0394; stm32l4-bootloader.md §2.1) ---- */
+/* ---- FLASH_OPTR as named fields (RM0394; stm32l4-bootloader.md §2.1) ----
+ * Positions and widths are core's option-byte table (dfu/stm32_ob.h), the
+ * one the flasher reads too. */
 
-#define L4_RDP_LEVEL0 0xAA
-#define L4_RDP_LEVEL2 0xCC
-#define L4_RDP_LEVEL1 0xBB /* any value but 0xAA and 0xCC is level 1 */
+#define L4_RDP_LEVEL0 DFU_OB_RDP_LEVEL0
+#define L4_RDP_LEVEL2 DFU_OB_RDP_LEVEL2
+#define L4_RDP_LEVEL1 DFU_OB_RDP_LEVEL1 /* any value but 0xAA and 0xCC is level 1 */
 
 struct l4_optr {
 	uint8_t rdp;
@@ -50,12 +52,16 @@ int l4_rdp_level(uint8_t rdp);
 /* "RDP=0xAA (level 0) BOR_LEV=0 nRST_STOP=1 ... nSWBOOT0=1 nBOOT0=1"; returns length. */
 int l4_optr_format(uint32_t optr, char *out, size_t cap);
 
-/* WRP area as programmed in WRP1AR / WRP1BR: pages start..end protected,
- * none when start > end (RM0394). */
+/* WRP area of WRP1AR / WRP1BR: pages start..end protected, none when
+ * start > end (RM0394). */
 struct l4_wrp_area {
 	uint8_t start, end;
 };
-void l4_wrp_decode(uint32_t wrpxr, struct l4_wrp_area *a);
+/* The area as a part of layout `l` sees it: only the STRT/END bits the
+ * layout gives the line; the bits above read back as programmed but take
+ * no part. */
+void l4_wrp_decode(const struct dfu_ob_layout *l, uint32_t wrpxr, struct l4_wrp_area *a);
+/* Start and end into the register's STRT (7:0) and END (23:16) bytes. */
 uint32_t l4_wrp_encode(const struct l4_wrp_area *a);
 
 /* ---- the chip ---- */
@@ -91,11 +97,11 @@ const char *l4_result_name(enum l4_result r);
 /* Word offsets in the option-byte block as the ROM exposes it at ob_base
  * (stm32l4-bootloader.md §2.2): each register is followed by its complement
  * at +4 (inferred from the 8-byte stride). */
-#define L4_OB_OPTR 0x00
-#define L4_OB_PCROP1SR 0x08
-#define L4_OB_PCROP1ER 0x10
-#define L4_OB_WRP1AR 0x18
-#define L4_OB_WRP1BR 0x20
+#define L4_OB_OPTR DFU_OB_OPTR
+#define L4_OB_PCROP1SR DFU_OB_PCROP1SR
+#define L4_OB_PCROP1ER DFU_OB_PCROP1ER
+#define L4_OB_WRP1AR DFU_OB_WRP1AR
+#define L4_OB_WRP1BR DFU_OB_WRP1BR
 #define L4_UID_SIZE 12
 
 struct l4_chip {

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfu/stm32_ob.h"
+
 enum l4_leave_action {
 	L4_LEAVE_RESET,	/* leave = system reset; boot selection runs with latched PEMPTY */
 	L4_LEAVE_JUMP,	/* leave = jump to the vector table at the address pointer */
@@ -62,8 +64,9 @@ struct l4_profile {
 	uint16_t ob_size;		/* 40: the alt-1 segment */
 	uint16_t ob_min_write;		/* 36: what CubeProgrammer sends is accepted too */
 	uint32_t optr_factory;		/* FLASH_OPTR of a new part (modelling choice) */
-	uint32_t optr_reserved_mask;	/* bits that read as 1 and cannot change */
-	uint8_t wrp_field_bits;		/* width of WRPxx_STRT/END page fields */
+	/* The option-byte fields, their widths and the OPTR bits that read as
+	 * 1: core's row for this line, the one the flasher decodes with. */
+	const struct dfu_ob_layout *ob_layout;
 	uint32_t otp_base, otp_size;
 	uint32_t uid_addr;		/* 96-bit unique ID */
 	uint32_t flash_size_reg_addr;	/* 16-bit flash size in KiB */
