@@ -1,5 +1,6 @@
 /*
- * xport_inproc.c - the in-process transport over struct sim_board.
+ * xport_inproc.c - the in-process transport over emulated USB devices
+ * (sim/bus_device.h: boards and generic DFU 1.1 devices alike).
  *
  * The board answers control transfers synchronously; this file adds what a
  * host's USB stack adds around them: enumeration when a device appears,
@@ -24,44 +25,31 @@ void xport_inproc_board_path(size_t board, char *out, size_t cap)
 	snprintf(out, cap, "1-%zu", board + 1);
 }
 
-/* Device i: a board, or one of the extra devices after them. */
+/* Device i: a board, or one of the devices added after them; all the
+ * same to this file (sim/bus_device.h). */
 static size_t ndevices(const struct xport_inproc *t)
 {
-	return t->nboards + t->nextra;
+	return t->ndevs;
 }
 
 static bool dev_on_bus(struct xport_inproc *t, size_t i)
 {
-	const struct xport_inproc_extra *e;
-
-	if (i < t->nboards)
-		return sim_board_on_bus(&t->boards[i]);
-	e = &t->extra[i - t->nboards];
-	if (e->ops->tick)
-		e->ops->tick(e->dev, t->now_us);
-	return e->ops->on_bus(e->dev);
+	return sim_bus_dev_present(&t->dev[i], t->now_us);
 }
 
 static uint32_t dev_generation(const struct xport_inproc *t, size_t i)
 {
-	if (i < t->nboards)
-		return t->boards[i].bus_generation;
-	return t->extra[i - t->nboards].ops->generation(t->extra[i - t->nboards].dev);
+	return sim_bus_dev_generation(&t->dev[i]);
 }
 
 static enum usb_xfer_result dev_control(struct xport_inproc *t, size_t i, struct usb_ctrl_xfer *x)
 {
-	if (i < t->nboards)
-		return sim_board_control(&t->boards[i], x);
-	return t->extra[i - t->nboards].ops->control(t->extra[i - t->nboards].dev, x);
+	return sim_bus_dev_control(&t->dev[i], x);
 }
 
 static void dev_bus_reset(struct xport_inproc *t, size_t i)
 {
-	if (i < t->nboards)
-		sim_board_bus_reset(&t->boards[i], t->now_us);
-	else
-		t->extra[i - t->nboards].ops->bus_reset(t->extra[i - t->nboards].dev, t->now_us);
+	sim_bus_dev_bus_reset(&t->dev[i], t->now_us);
 }
 
 /* Advance the clock by what a transfer of `bytes` data bytes costs. */
@@ -290,8 +278,8 @@ void xport_inproc_init(struct xport_inproc *t, struct sim_board *boards, size_t 
 		       uint64_t start_us)
 {
 	memset(t, 0, sizeof(*t));
-	t->boards = boards;
-	t->nboards = nboards < XPORT_INPROC_MAX_BOARDS ? nboards : XPORT_INPROC_MAX_BOARDS;
+	for (size_t i = 0; i < nboards && i < XPORT_INPROC_MAX_BOARDS; i++)
+		t->dev[t->ndevs++] = sim_board_bus_dev(&boards[i]);
 	t->now_us = start_us;
 	t->next_devnum = 1;
 }
@@ -307,51 +295,17 @@ void xport_inproc_set_bus(struct xport_inproc *t, struct xport_inproc_bus bus)
 	t->bus = bus;
 }
 
-int xport_inproc_add_device(struct xport_inproc *t, const struct xport_inproc_dev_ops *ops,
-			    void *dev)
+int xport_inproc_add_device(struct xport_inproc *t, struct sim_bus_dev dev)
 {
+	if (!sim_bus_dev_valid(&dev))
+		return DFU_E_INVAL;
 	if (ndevices(t) >= XPORT_INPROC_MAX_BOARDS)
 		return DFU_E_NOSPACE;
-	t->extra[t->nextra].ops = ops;
-	t->extra[t->nextra].dev = dev;
-	t->nextra++;
+	t->dev[t->ndevs++] = dev;
 	return 0;
 }
 
-static bool dfu11_on_bus(void *dev)
-{
-	return sim_dfu11_on_bus(dev);
-}
-
-static uint32_t dfu11_generation(void *dev)
-{
-	return ((const struct sim_dfu11 *)dev)->bus_generation;
-}
-
-static enum usb_xfer_result dfu11_control(void *dev, struct usb_ctrl_xfer *x)
-{
-	return sim_dfu11_control(dev, x);
-}
-
-static void dfu11_bus_reset(void *dev, uint64_t now_us)
-{
-	sim_dfu11_bus_reset(dev, now_us);
-}
-
-static void dfu11_tick(void *dev, uint64_t now_us)
-{
-	sim_dfu11_tick(dev, now_us);
-}
-
-static const struct xport_inproc_dev_ops dfu11_ops = {
-	.on_bus = dfu11_on_bus,
-	.generation = dfu11_generation,
-	.control = dfu11_control,
-	.bus_reset = dfu11_bus_reset,
-	.tick = dfu11_tick,
-};
-
 int xport_inproc_add_dfu11(struct xport_inproc *t, struct sim_dfu11 *d)
 {
-	return xport_inproc_add_device(t, &dfu11_ops, d);
+	return xport_inproc_add_device(t, sim_dfu11_bus_dev(d));
 }

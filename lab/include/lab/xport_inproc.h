@@ -1,8 +1,9 @@
 /*
  * xport_inproc.h - the in-process transport: emulated boards on a virtual bus.
  *
- * Links struct sim_board (sim/include/sim/sim_board.h) directly: a control
- * transfer is a call to sim_board_control(), nothing crosses a socket. Time is
+ * Carries any emulated USB device (sim/bus_device.h: an STM32 board, the
+ * generic DFU 1.1 device, a test double) directly: a control transfer is a
+ * call to the device's control operation, nothing crosses a socket. Time is
  * a virtual clock kept here: sleep_ms() advances it, every control transfer
  * advances it by a modelled bus cost, and the board sees the clock as the
  * arrival time of each request. So a whole flash with datasheet timings runs
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "host/xport.h"
+#include "sim/bus_device.h"
 #include "sim/dfu11_device.h"
 #include "sim/sim_board.h"
 
@@ -57,30 +59,11 @@ struct xport_inproc_handle {
 	uint32_t generation;
 };
 
-/*
- * A device on the bus that is not a struct sim_board (the generic DFU 1.1
- * device, test doubles): what the transport needs from it. `tick` lets
- * virtual time reach the device before it is looked at (may be NULL).
- */
-struct xport_inproc_dev_ops {
-	bool (*on_bus)(void *dev);
-	uint32_t (*generation)(void *dev);	/* +1 at every (re-)enumeration */
-	enum usb_xfer_result (*control)(void *dev, struct usb_ctrl_xfer *x);
-	void (*bus_reset)(void *dev, uint64_t now_us);
-	void (*tick)(void *dev, uint64_t now_us);
-};
-
-struct xport_inproc_extra {
-	const struct xport_inproc_dev_ops *ops;
-	void *dev;
-};
-
 struct xport_inproc {
-	struct sim_board *boards;
-	size_t nboards;
-	/* further devices, on the ports after the boards' */
-	struct xport_inproc_extra extra[XPORT_INPROC_MAX_BOARDS];
-	size_t nextra;
+	/* the devices, port i+1 for dev[i]: the boards first, then the
+	 * devices added after them */
+	struct sim_bus_dev dev[XPORT_INPROC_MAX_BOARDS];
+	size_t ndevs;
 	uint64_t now_us;		/* the virtual clock */
 	struct xport_inproc_bus bus;
 	uint8_t next_devnum;
@@ -100,10 +83,10 @@ void xport_inproc_init(struct xport_inproc *t, struct sim_board *boards, size_t 
 /* The table of operations over `t`. */
 struct xport xport_inproc(struct xport_inproc *t);
 void xport_inproc_set_bus(struct xport_inproc *t, struct xport_inproc_bus bus);
-/* Put another device on the bus, on port nboards + nextra + 1. DFU_E_NOSPACE
+/* Put another device on the bus (any sim/bus_device.h device), on the
+ * next port. DFU_E_INVAL for an incomplete operations table, DFU_E_NOSPACE
  * when XPORT_INPROC_MAX_BOARDS devices are there already. */
-int xport_inproc_add_device(struct xport_inproc *t, const struct xport_inproc_dev_ops *ops,
-			    void *dev);
+int xport_inproc_add_device(struct xport_inproc *t, struct sim_bus_dev dev);
 /* The same for a generic DFU 1.1 device (sim/dfu11_device.h). */
 int xport_inproc_add_dfu11(struct xport_inproc *t, struct sim_dfu11 *d);
 
