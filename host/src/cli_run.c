@@ -268,13 +268,14 @@ static int option_bytes(struct cli_job *j, struct dfu_session *s, bool *wrote)
 	if (rc < 0)
 		return engine_fail(j, s, rc);
 	for (size_t i = 0; i < o->nset_options; i++)
-		if (stm32_ob_set(ob, n, o->set_option[i], o->rdp2_ok, msg, sizeof(msg)) < 0) {
+		if (stm32_ob_set_as(stm32_ob_layout_of(&s->dev), ob, n, o->set_option[i],
+				    o->rdp2_ok, msg, sizeof(msg)) < 0) {
 			cli_error(&j->rep, "%s", msg);
 			set_result(j, "refused: %s", o->set_option[i]);
 			return CLI_EXIT_USAGE;
 		}
 	if (o->show_options) {
-		stm32_ob_format(ob, n, text, sizeof(text));
+		stm32_ob_format_as(stm32_ob_layout_of(&s->dev), ob, n, text, sizeof(text));
 		fprintf(j->rep.out, "%s%s", o->nset_options ? "option bytes to be written:\n" : "",
 			text);
 	}
