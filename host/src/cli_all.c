@@ -235,96 +235,148 @@ static int spawn(struct child *c, const struct cli_report *rep, const struct cli
 	return 0;
 }
 
+/* One --all run in the parent: the children, and how far it has got. */
+struct fork_run {
+	const struct cli_report *rep;
+	const struct cli_all_dev *devs;
+	size_t n, next, running, done;
+	unsigned jobs, limit_s;
+	cli_all_job_fn fn;
+	void *ctx;
+	struct child *kids;
+	struct cli_all_row *rows;
+};
+
+/* Every pipe still open, for one poll(). */
+struct pipe_set {
+	struct pollfd pf[CLI_ALL_MAX * P_N];
+	size_t who[CLI_ALL_MAX * P_N];
+	int which[CLI_ALL_MAX * P_N];
+	size_t np;
+};
+
+/* Start children until `jobs` run or every device has had one; a device
+ * whose process cannot start gets its row at once. */
+static void start_more(struct fork_run *f)
+{
+	while (f->running < f->jobs && f->next < f->n) {
+		size_t k = f->next;
+		struct cli_all_row *row = &f->rows[k];
+		if (spawn(&f->kids[k], f->rep, &f->devs[k], k, f->fn, f->ctx, f->limit_s, row) < 0) {
+			row->ex = CLI_EXIT_SOFTWARE;
+			row->t1_us = row->t0_us;
+			snprintf(row->result, sizeof(row->result),
+				 "failed: cannot start a process for it: %s", strerror(errno));
+			f->kids[k].pid = 0;
+			f->done++;
+		} else {
+			f->running++;
+		}
+		f->next++;
+	}
+}
+
+/* Kill the children past their limit and list every open pipe in *ps;
+ * returns how long poll() may wait for the nearest limit (µs). */
+static uint64_t watch_pipes(struct fork_run *f, struct pipe_set *ps)
+{
+	uint64_t now = cli_all_now_us(), wait_us = 1000000u;
+
+	ps->np = 0;
+	for (size_t k = 0; k < f->next; k++) {
+		struct child *c = &f->kids[k];
+		if (c->pid <= 0)
+			continue;
+		if (!c->killed && now >= c->deadline_us) {
+			kill(c->pid, SIGKILL); /* its pipes close: EOF below */
+			c->killed = true;
+		} else if (!c->killed && c->deadline_us - now < wait_us) {
+			wait_us = c->deadline_us - now;
+		}
+		for (int p = 0; p < P_N; p++)
+			if (c->fd[p] >= 0 && ps->np < CLI_ALL_MAX * P_N) {
+				ps->pf[ps->np] = (struct pollfd){ .fd = c->fd[p], .events = POLLIN };
+				ps->who[ps->np] = k;
+				ps->which[ps->np] = p;
+				ps->np++;
+			}
+	}
+	return wait_us;
+}
+
+/* Read what the ready pipes hold: output is relayed by whole lines, the
+ * record kept; at EOF the pipe is closed (and the rest of its output
+ * relayed). */
+static void read_ready(struct fork_run *f, const struct pipe_set *ps)
+{
+	for (size_t q = 0; q < ps->np; q++) {
+		struct child *c = &f->kids[ps->who[q]];
+		int p = ps->which[q];
+		ssize_t got;
+		if (!(ps->pf[q].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		got = read(c->fd[p], c->buf[p] + c->len[p], sizeof(c->buf[p]) - c->len[p]);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got > 0) {
+			c->len[p] += (size_t)got;
+			if (p != P_REC)
+				relay(c, p, f->rep, false);
+			else if (c->len[p] == sizeof(c->buf[p]))
+				c->len[p] = REC_MAX; /* a record is one short line: ignore the rest */
+			continue;
+		}
+		close(c->fd[p]);
+		c->fd[p] = -1;
+		if (p != P_REC)
+			relay(c, p, f->rep, true);
+	}
+}
+
+/* A child whose three pipes are closed has exited (or been killed): wait
+ * for it and fill its row from its record. */
+static void reap_finished(struct fork_run *f)
+{
+	for (size_t k = 0; k < f->next; k++) {
+		struct child *c = &f->kids[k];
+		int status = 0;
+		if (c->pid <= 0 || c->fd[P_OUT] >= 0 || c->fd[P_ERR] >= 0 || c->fd[P_REC] >= 0)
+			continue;
+		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		parse_record(c, status, f->limit_s, &f->rows[k]);
+		c->pid = 0;
+		f->running--;
+		f->done++;
+	}
+}
+
 int cli_all_fork(const struct cli_report *rep, const struct cli_all_dev *devs, size_t n,
 		 unsigned jobs, unsigned limit_s, cli_all_job_fn fn, void *ctx,
 		 struct cli_all_row *rows)
 {
-	struct child *kids = calloc(n ? n : 1, sizeof(*kids));
-	size_t next = 0, running = 0, done = 0;
+	struct fork_run f = {
+		.rep = rep, .devs = devs, .n = n, .jobs = jobs, .limit_s = limit_s,
+		.fn = fn, .ctx = ctx, .rows = rows,
+	};
 
-	if (!kids)
+	f.kids = calloc(n ? n : 1, sizeof(*f.kids));
+	if (!f.kids)
 		return DFU_E_NOMEM;
-	if (jobs == 0 || jobs > n)
-		jobs = (unsigned)n;
-	while (done < n) {
-		struct pollfd pf[CLI_ALL_MAX * P_N];
-		size_t who[CLI_ALL_MAX * P_N];
-		int which[CLI_ALL_MAX * P_N];
-		size_t np = 0;
-		uint64_t now, wait_us = 1000000u;
+	if (f.jobs == 0 || f.jobs > n)
+		f.jobs = (unsigned)n;
+	while (f.done < n) {
+		struct pipe_set ps;
+		uint64_t wait_us;
 
-		while (running < jobs && next < n) {
-			if (spawn(&kids[next], rep, &devs[next], next, fn, ctx, limit_s,
-				  &rows[next]) < 0) {
-				rows[next].ex = CLI_EXIT_SOFTWARE;
-				rows[next].t1_us = rows[next].t0_us;
-				snprintf(rows[next].result, sizeof(rows[next].result),
-					 "failed: cannot start a process for it: %s", strerror(errno));
-				kids[next].pid = 0;
-				done++;
-			} else {
-				running++;
-			}
-			next++;
-		}
-		now = cli_all_now_us();
-		for (size_t k = 0; k < next; k++) {
-			struct child *c = &kids[k];
-			if (c->pid <= 0)
-				continue;
-			if (!c->killed && now >= c->deadline_us) {
-				kill(c->pid, SIGKILL); /* its pipes close: EOF below */
-				c->killed = true;
-			} else if (!c->killed && c->deadline_us - now < wait_us) {
-				wait_us = c->deadline_us - now;
-			}
-			for (int f = 0; f < P_N; f++)
-				if (c->fd[f] >= 0 && np < CLI_ALL_MAX * P_N) {
-					pf[np] = (struct pollfd){ .fd = c->fd[f], .events = POLLIN };
-					who[np] = k;
-					which[np] = f;
-					np++;
-				}
-		}
-		if (np && poll(pf, (nfds_t)np, (int)(wait_us / 1000u) + 1) < 0)
+		start_more(&f);
+		wait_us = watch_pipes(&f, &ps);
+		if (ps.np && poll(ps.pf, (nfds_t)ps.np, (int)(wait_us / 1000u) + 1) < 0)
 			continue; /* EINTR; the deadlines still bound the wait */
-		for (size_t q = 0; q < np; q++) {
-			struct child *c = &kids[who[q]];
-			int f = which[q];
-			ssize_t got;
-			if (!(pf[q].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(c->fd[f], c->buf[f] + c->len[f], sizeof(c->buf[f]) - c->len[f]);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got > 0) {
-				c->len[f] += (size_t)got;
-				if (f != P_REC)
-					relay(c, f, rep, false);
-				else if (c->len[f] == sizeof(c->buf[f]))
-					c->len[f] = REC_MAX; /* a record is one short line: ignore the rest */
-				continue;
-			}
-			close(c->fd[f]);
-			c->fd[f] = -1;
-			if (f != P_REC)
-				relay(c, f, rep, true);
-		}
-		/* A child whose three pipes are closed has exited (or been killed). */
-		for (size_t k = 0; k < next; k++) {
-			struct child *c = &kids[k];
-			int status = 0;
-			if (c->pid <= 0 || c->fd[P_OUT] >= 0 || c->fd[P_ERR] >= 0 || c->fd[P_REC] >= 0)
-				continue;
-			while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-				;
-			parse_record(c, status, limit_s, &rows[k]);
-			c->pid = 0;
-			running--;
-			done++;
-		}
+		read_ready(&f, &ps);
+		reap_finished(&f);
 	}
-	free(kids);
+	free(f.kids);
 	return 0;
 }
 

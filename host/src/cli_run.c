@@ -54,14 +54,13 @@ static void set_result(struct cli_job *j, const char *fmt, ...)
 
 /* ---- files ---- */
 
-static int load_download(struct cli_job *j)
+/* The whole of -D (a file, or stdin for "-") into j->file, at most
+ * FILE_MAX bytes: 0, or the exit code after the message. */
+static int read_download(struct cli_job *j, const char *name)
 {
-	const char *name = j->o->download;
 	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
 	size_t cap = 64 * 1024, n = 0;
-	struct dfu_diag d;
 	uint8_t *buf;
-	int rc;
 
 	if (!f) {
 		cli_error(&j->rep, "cannot read -D %s: %s; check the path", name, strerror(errno));
@@ -98,7 +97,16 @@ static int load_download(struct cli_job *j)
 	}
 	j->file = buf;
 	j->file_len = n;
-	rc = dfu_file_inspect(buf, n, &j->info, &d);
+	return 0;
+}
+
+/* What the file says it is: its DFU suffix and, for a DfuSe file, its
+ * prefix and images, which carry their own addresses (so -s must not). */
+static int check_download(struct cli_job *j, const char *name)
+{
+	struct dfu_diag d;
+	int rc = dfu_file_inspect(j->file, j->file_len, &j->info, &d);
+
 	if (rc < 0) {
 		/* dfu-util only warns; a .dfu file with a broken CRC flashed as raw
 		 * bytes would write the suffix into flash, so dfu-flash refuses. */
@@ -115,7 +123,7 @@ static int load_download(struct cli_job *j)
 	}
 	if (j->dfuse_file) {
 		struct dfuse_file df;
-		if (dfuse_file_parse(buf, j->fw_len, &df, &d) < 0) {
+		if (dfuse_file_parse(j->file, j->fw_len, &df, &d) < 0) {
 			cli_error(&j->rep, "-D %s: the DfuSe image is malformed: %s", name, d.msg);
 			return CLI_EXIT_DATAERR;
 		}
@@ -128,6 +136,13 @@ static int load_download(struct cli_job *j)
 	if (!j->info.has_suffix)
 		cli_note(&j->rep, 1, "-D %s has no DFU suffix: written as raw bytes", name);
 	return 0;
+}
+
+static int load_download(struct cli_job *j)
+{
+	int ex = read_download(j, j->o->download);
+
+	return ex ? ex : check_download(j, j->o->download);
 }
 
 static int create_upload(struct cli_job *j)
@@ -348,6 +363,104 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s)
 	return 0;
 }
 
+/* A .dfu file: every element on the alt its target names, then :leave. */
+static int dfuse_write_file(struct cli_job *j, struct dfu_session *s, bool *left)
+{
+	const struct cli_opts *o = j->o;
+	int rc = dfu_session_dfuse_file(s, j->file, j->file_len, !o->no_verify);
+
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	cli_say(&j->rep, "wrote every element of %s%s", o->download,
+		o->no_verify ? "" : ", verified by read-back");
+	set_result(j, "ok");
+	if (o->s.leave) {
+		rc = dfu_session_leave(s, false, 0);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		*left = true;
+	}
+	return 0;
+}
+
+/* A raw image at -s ADDRESS[:mass-erase][:leave][:will-reset]. */
+static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
+			   struct dfu_return_report *r)
+{
+	const struct cli_opts *o = j->o;
+	struct dfu_dfuse_job job = {
+		.address = o->s.address,
+		.data = j->file,
+		.len = j->fw_len,
+		.mass_erase = o->s.mass_erase,
+		.verify = !o->no_verify && readable(s, o->s.address),
+		.leave = o->s.leave,
+		.await_return = true,
+		.will_reset = o->s.will_reset,
+	};
+	int rc;
+
+	if (!o->s.have_address) {
+		cli_error(&j->rep, "-D %s is a raw image and %04x:%04x is a DfuSe device: give the "
+			  "address to write it at, e.g. -s 0x%08X:leave (or use a .dfu file)",
+			  o->download, s->dev.vid, s->dev.pid,
+			  s->layout_ok && s->layout.nsegments ? s->layout.seg[0].start : 0x08000000u);
+		set_result(j, "failed: no address");
+		return CLI_EXIT_USAGE;
+	}
+	if (!job.verify && !o->no_verify)
+		cli_note(&j->rep, 0, "0x%08X is not readable on alt %u: not verified",
+			 o->s.address, s->alt);
+	rc = dfu_session_dfuse_flash(s, &job, r);
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	if (s->gone && !o->s.leave) {
+		cli_say(&j->rep, "wrote %zu bytes at 0x%08X; the device reset itself as "
+			"announced (will-reset)", j->fw_len, o->s.address);
+		cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,"
+			       "\"verified\":false,\"reset_itself\":true,\"requests\":%u",
+			       o->s.address, j->fw_len, s->stats.requests);
+		set_result(j, "ok, the device reset itself");
+		j->reset_itself = true;
+		*left = true;
+		return 0;
+	}
+	cli_say(&j->rep, "wrote %zu bytes at 0x%08X%s%s", j->fw_len, o->s.address,
+		job.verify ? ", verified by read-back" : "",
+		o->s.leave ? (s->left_silently ? "; left DFU mode (the device disconnected "
+						 "without answering: that is a success)"
+					       : "; left DFU mode")
+			   : "");
+	cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,\"verified\":%s,"
+		       "\"requests\":%u", o->s.address, j->fw_len,
+		       job.verify ? "true" : "false", s->stats.requests);
+	set_result(j, "ok");
+	*left = o->s.leave;
+	return 0;
+}
+
+/* -s alone: DfuSe command mode (mass erase, leave). */
+static int dfuse_commands(struct cli_job *j, struct dfu_session *s, bool *left)
+{
+	const struct cli_opts *o = j->o;
+	int rc;
+
+	if (o->s.mass_erase) {
+		rc = dfu_session_special(s, DFUSE_MASS_ERASE, 0);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		cli_say(&j->rep, "mass erase done");
+	}
+	if (o->s.leave) {
+		rc = dfu_session_leave(s, o->s.have_address, o->s.address);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		*left = true;
+	}
+	set_result(j, "ok");
+	return 0;
+}
+
 static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
 		     struct dfu_return_report *r)
 {
@@ -363,87 +476,13 @@ static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
 		set_result(j, "ok, unprotected");
 		return 0;
 	}
-	if (j->dfuse_file) {
-		rc = dfu_session_dfuse_file(s, j->file, j->file_len, !o->no_verify);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
-		cli_say(&j->rep, "wrote every element of %s%s", o->download,
-			o->no_verify ? "" : ", verified by read-back");
-		set_result(j, "ok");
-		if (o->s.leave) {
-			rc = dfu_session_leave(s, false, 0);
-			if (rc < 0)
-				return engine_fail(j, s, rc);
-			*left = true;
-		}
-		return 0;
-	}
-	if (o->download) {
-		struct dfu_dfuse_job job = {
-			.address = o->s.address,
-			.data = j->file,
-			.len = j->fw_len,
-			.mass_erase = o->s.mass_erase,
-			.verify = !o->no_verify && readable(s, o->s.address),
-			.leave = o->s.leave,
-			.await_return = true,
-			.will_reset = o->s.will_reset,
-		};
-		if (!o->s.have_address) {
-			cli_error(&j->rep, "-D %s is a raw image and %04x:%04x is a DfuSe device: give "
-				  "the address to write it at, e.g. -s 0x%08X:leave (or use a .dfu file)",
-				  o->download, s->dev.vid, s->dev.pid,
-				  s->layout_ok && s->layout.nsegments ? s->layout.seg[0].start : 0x08000000u);
-			set_result(j, "failed: no address");
-			return CLI_EXIT_USAGE;
-		}
-		if (!job.verify && !o->no_verify)
-			cli_note(&j->rep, 0, "0x%08X is not readable on alt %u: not verified",
-				 o->s.address, s->alt);
-		rc = dfu_session_dfuse_flash(s, &job, r);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
-		if (s->gone && !o->s.leave) {
-			cli_say(&j->rep, "wrote %zu bytes at 0x%08X; the device reset itself as "
-				"announced (will-reset)", j->fw_len, o->s.address);
-			cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,"
-				       "\"verified\":false,\"reset_itself\":true,\"requests\":%u",
-				       o->s.address, j->fw_len, s->stats.requests);
-			set_result(j, "ok, the device reset itself");
-			j->reset_itself = true;
-			*left = true;
-			return 0;
-		}
-		cli_say(&j->rep, "wrote %zu bytes at 0x%08X%s%s", j->fw_len, o->s.address,
-			job.verify ? ", verified by read-back" : "",
-			o->s.leave ? (s->left_silently ? "; left DFU mode (the device disconnected "
-							 "without answering: that is a success)"
-						       : "; left DFU mode")
-				   : "");
-		cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,\"verified\":%s,"
-			       "\"requests\":%u", o->s.address, j->fw_len,
-			       job.verify ? "true" : "false", s->stats.requests);
-		set_result(j, "ok");
-		*left = o->s.leave;
-		return 0;
-	}
+	if (j->dfuse_file)
+		return dfuse_write_file(j, s, left);
+	if (o->download)
+		return dfuse_write_raw(j, s, left, r);
 	if (o->upload)
 		return dfuse_upload(j, s);
-	/* -s alone: DfuSe command mode. */
-	if (o->s.mass_erase) {
-		rc = dfu_session_special(s, DFUSE_MASS_ERASE, 0);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
-		cli_say(&j->rep, "mass erase done");
-	}
-	if (o->s.leave) {
-		rc = dfu_session_leave(s, o->s.have_address, o->s.address);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
-		*left = true;
-	}
-	set_result(j, "ok");
-	return 0;
+	return dfuse_commands(j, s, left);
 }
 
 /* ---- plain DFU 1.1 ---- */
@@ -536,14 +575,100 @@ static bool suffix_ids_match(struct cli_job *j, const struct dfu_session *s)
 
 /* ---- one device ---- */
 
-int cli_run_one(struct cli_job *j, const struct dfu_match *m)
+static void job_session_opts(struct cli_job *j, struct dfu_session_opts *so)
 {
 	const struct cli_opts *o = j->o;
+
+	dfu_session_opts_default(so);
+	so->force = o->s.force > 0;
+	so->transfer_size = (uint16_t)o->transfer_size;
+	so->poll_clamp_ms = o->poll == CLI_POLL_CLAMP ? o->poll_clamp_ms : 0;
+	so->transcript = cli_transcript;
+	so->transcript_ctx = &j->rep;
+	so->progress = cli_progress;
+	so->progress_ctx = &j->rep;
+	if (o->reenum_timeout_ms)
+		so->reenum_timeout_ms = o->reenum_timeout_ms;
+}
+
+/* The opened device, in words and as the JSON "device" event. */
+static void announce_device(struct cli_job *j, const struct dfu_session *s)
+{
+	char esc[XPORT_STRING_MAX * 2];
+
+	cli_note(&j->rep, 0, "%04x:%04x serial %s at %s, alt %u \"%s\"", s->dev.vid, s->dev.pid,
+		 s->dev.serial[0] ? s->dev.serial : "(none)", s->dev.path, s->alt, s->alt_name);
+	if (s->note[0])
+		cli_say(&j->rep, "%s", s->note);
+	cli_json_escape(s->dev.serial, esc, sizeof(esc));
+	if (j->rep.json_dev) /* --all put the path and serial in already */
+		cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"alt\":%u",
+			       s->dev.vid, s->dev.pid, s->alt);
+	else
+		cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"serial\":\"%s\","
+			       "\"path\":\"%s\",\"alt\":%u", s->dev.vid, s->dev.pid, esc,
+			       s->dev.path, s->alt);
+}
+
+/* When the device left (leave, -R, an option-byte write), wait for it to
+ * come back and say what it runs. */
+static int watch_return(struct cli_job *j, struct dfu_session *s, struct dfu_return_report *r,
+			bool left, bool wrote_ob)
+{
+	int rc;
+
+	if (left && r->kind != DFU_RETURN_NONE)
+		return diagnose(j, s, r, false);
+	if (!left && !wrote_ob && !j->o->reset)
+		return 0;
+	if (j->o->reset && !left && !wrote_ob) {
+		rc = dfu_session_detach_reset(s);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+	}
+	rc = dfu_session_await_return(s, r);
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	return diagnose(j, s, r, (wrote_ob && !left && !s->wrote_boot_word) || j->reset_itself);
+}
+
+/* What the command line asks of the open device: -e, -D/-U/-s, the option
+ * bytes, then watching it come back. */
+static int run_on_device(struct cli_job *j, struct dfu_session *s, struct dfu_return_report *r)
+{
+	const struct cli_opts *o = j->o;
+	bool left = false, wrote_ob = false;
+	int rc, ex;
+
+	if (o->detach) {
+		/* Already in DFU mode: dfu-util sends a plain DETACH and only warns. */
+		rc = dfu_session_detach_reset(s);
+		set_result(j, "ok, detached");
+		return rc < 0 ? engine_fail(j, s, rc) : 0;
+	}
+	if (o->download && !suffix_ids_match(j, s))
+		return CLI_EXIT_USAGE;
+	if (o->download || o->upload || o->s.given) {
+		ex = s->dfuse ? run_dfuse(j, s, &left, r) : run_plain(j, s, &left);
+		if (ex)
+			return ex;
+	}
+	if (!left && (o->show_options || o->nset_options || o->reload_ob)) {
+		ex = option_bytes(j, s, &wrote_ob);
+		if (ex)
+			return ex;
+		if (!wrote_ob)
+			set_result(j, "ok");
+	}
+	return watch_return(j, s, r, left, wrote_ob);
+}
+
+int cli_run_one(struct cli_job *j, const struct dfu_match *m)
+{
 	struct dfu_session *s = calloc(1, sizeof(*s));
 	struct dfu_session_opts so;
 	struct dfu_return_report *r = calloc(1, sizeof(*r));
-	bool left = false, wrote_ob = false;
-	int rc, ex = 0;
+	int rc, ex;
 
 	if (!s || !r) {
 		free(s);
@@ -551,78 +676,14 @@ int cli_run_one(struct cli_job *j, const struct dfu_match *m)
 		cli_error(&j->rep, "out of memory");
 		return CLI_EXIT_SOFTWARE;
 	}
-	dfu_session_opts_default(&so);
-	so.force = o->s.force > 0;
-	so.transfer_size = (uint16_t)o->transfer_size;
-	so.poll_clamp_ms = o->poll == CLI_POLL_CLAMP ? o->poll_clamp_ms : 0;
-	so.transcript = cli_transcript;
-	so.transcript_ctx = &j->rep;
-	so.progress = cli_progress;
-	so.progress_ctx = &j->rep;
-	if (o->reenum_timeout_ms)
-		so.reenum_timeout_ms = o->reenum_timeout_ms;
+	job_session_opts(j, &so);
 	rc = dfu_session_open(s, j->x, m, &so);
 	if (rc < 0) {
 		ex = engine_fail(j, s, rc);
-		goto out;
+	} else {
+		announce_device(j, s);
+		ex = run_on_device(j, s, r);
 	}
-	cli_note(&j->rep, 0, "%04x:%04x serial %s at %s, alt %u \"%s\"", s->dev.vid, s->dev.pid,
-		 s->dev.serial[0] ? s->dev.serial : "(none)", s->dev.path, s->alt, s->alt_name);
-	if (s->note[0])
-		cli_say(&j->rep, "%s", s->note);
-	{
-		char esc[XPORT_STRING_MAX * 2];
-		cli_json_escape(s->dev.serial, esc, sizeof(esc));
-		if (j->rep.json_dev) /* --all put the path and serial in already */
-			cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"alt\":%u",
-				       s->dev.vid, s->dev.pid, s->alt);
-		else
-			cli_json_event(&j->rep, "device", "\"vid\":%u,\"pid\":%u,\"serial\":\"%s\","
-				       "\"path\":\"%s\",\"alt\":%u", s->dev.vid, s->dev.pid, esc,
-				       s->dev.path, s->alt);
-	}
-	if (o->detach) {
-		/* Already in DFU mode: dfu-util sends a plain DETACH and only warns. */
-		rc = dfu_session_detach_reset(s);
-		set_result(j, "ok, detached");
-		ex = rc < 0 ? engine_fail(j, s, rc) : 0;
-		goto out;
-	}
-	if (o->download && !suffix_ids_match(j, s)) {
-		ex = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (o->download || o->upload || o->s.given) {
-		ex = s->dfuse ? run_dfuse(j, s, &left, r) : run_plain(j, s, &left);
-		if (ex)
-			goto out;
-	}
-	if (!left && (o->show_options || o->nset_options || o->reload_ob)) {
-		ex = option_bytes(j, s, &wrote_ob);
-		if (ex)
-			goto out;
-		if (!wrote_ob)
-			set_result(j, "ok");
-	}
-	if (left && r->kind != DFU_RETURN_NONE) {
-		ex = diagnose(j, s, r, false);
-	} else if (left || wrote_ob || o->reset) {
-		if (o->reset && !left && !wrote_ob) {
-			rc = dfu_session_detach_reset(s);
-			if (rc < 0) {
-				ex = engine_fail(j, s, rc);
-				goto out;
-			}
-		}
-		rc = dfu_session_await_return(s, r);
-		if (rc < 0) {
-			ex = engine_fail(j, s, rc);
-			goto out;
-		}
-		ex = diagnose(j, s, r,
-			      (wrote_ob && !left && !s->wrote_boot_word) || j->reset_itself);
-	}
-out:
 	if (j->rep.transcript)
 		fflush(j->rep.transcript);
 	cli_json_event(&j->rep, "stats", "\"requests\":%u,\"polled_ms\":%llu", s->stats.requests,
@@ -717,94 +778,118 @@ static int count_visit(void *ctx, const struct xport_dev_info *d)
 	return 0;
 }
 
-/* ---- main ---- */
+/* ---- main, step by step ---- */
 
-int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xport *preset)
+/* argv into *o; -h and -V are answered here. CLI_EXIT_USAGE, or 0 with
+ * *stop set when nothing more is to be done. */
+static int parse_command_line(struct cli_opts *o, int argc, char **argv, FILE *out, FILE *err,
+			      bool *stop)
 {
-	struct cli_opts *o = calloc(1, sizeof(*o));
-	struct cli_job *j = calloc(1, sizeof(*j));
-	struct cli_xport_inst inst = { 0 };
-	const struct cli_xport_kind *kind = NULL;
-	struct dfu_match m;
 	char msg[512];
-	int ex = 0;
 
-	if (!o || !j) {
-		free(o);
-		free(j);
-		fprintf(err, "dfu-flash: out of memory\n");
-		return CLI_EXIT_SOFTWARE;
-	}
-	j->o = o;
-	j->upload_fd = -1;
-	j->rep.out = out;
-	j->rep.err = err;
+	*stop = true;
 	cli_opts_default(o);
 	if (cli_parse(o, argc, argv, (const char *const *)environ, msg, sizeof(msg))) {
 		fprintf(err, "dfu-flash: %s\n", msg);
-		ex = CLI_EXIT_USAGE;
-		goto done;
+		return CLI_EXIT_USAGE;
 	}
 	if (o->help) {
 		cli_usage(out);
-		goto done;
+		return 0;
 	}
 	if (o->version) {
 		fprintf(out, "dfu-flash %s (the dfu-util 0.11 command line, and more)\n",
 			DFULAB_VERSION);
-		goto done;
+		return 0;
 	}
+	*stop = false;
+	return 0;
+}
+
+/* How the output looks (--json, -q, -v, the bar) and --transcript FILE. */
+static int open_report(struct cli_job *j)
+{
+	const struct cli_opts *o = j->o;
+
 	j->rep.json = o->json;
 	j->rep.quiet = o->quiet;
 	j->rep.verbose = o->verbose;
-	j->rep.bar = !o->json && !o->quiet && (o->progress || isatty(fileno(err)));
+	j->rep.bar = !o->json && !o->quiet && (o->progress || isatty(fileno(j->rep.err)));
 	if (o->transcript) {
 		j->rep.transcript = fopen(o->transcript, "w");
 		if (!j->rep.transcript) {
 			cli_error(&j->rep, "cannot create --transcript %s: %s", o->transcript,
 				  strerror(errno));
-			ex = CLI_EXIT_CANTCREAT;
-			goto done;
+			return CLI_EXIT_CANTCREAT;
 		}
 	}
+	return 0;
+}
 
-	/* Files before any USB traffic, as dfu-util does. */
-	if (o->download && (ex = load_download(j)) != 0)
-		goto done;
-	if (o->upload && (ex = create_upload(j)) != 0)
-		goto done;
+/* Files before any USB traffic, as dfu-util does. */
+static int load_files(struct cli_job *j)
+{
+	int ex;
+
+	if (j->o->download && (ex = load_download(j)) != 0)
+		return ex;
+	if (j->o->upload && (ex = create_upload(j)) != 0)
+		return ex;
+	return 0;
+}
+
+/* The caller's transport, or the one the command line chooses, opened
+ * into *inst; *kind is what closes it (NULL: nothing to close). */
+static int open_transport(struct cli_job *j, const struct xport *preset,
+			  const struct cli_xport_kind **kind, struct cli_xport_inst *inst)
+{
+	const struct cli_opts *o = j->o;
+	char msg[512];
+	int ex;
 
 	if (preset) {
 		j->x = preset;
 	} else {
-		kind = cli_xport_at(o->xport >= 0 ? (size_t)o->xport : 0);
-		if (kind->open(o->xport_arg, &inst, msg, sizeof(msg)) < 0) {
+		*kind = cli_xport_at(o->xport >= 0 ? (size_t)o->xport : 0);
+		if ((*kind)->open(o->xport_arg, inst, msg, sizeof(msg)) < 0) {
 			cli_error(&j->rep, "%s", msg);
-			ex = kind->option ? CLI_EXIT_USAGE : CLI_EXIT_SOFTWARE;
-			kind = NULL;
-			goto done;
+			ex = (*kind)->option ? CLI_EXIT_USAGE : CLI_EXIT_SOFTWARE;
+			*kind = NULL;
+			return ex;
 		}
-		j->x = &inst.x;
+		j->x = &inst->x;
 	}
 	j->rep.x = j->x;
+	return 0;
+}
 
-	if (o->list) {
-		int n = cli_list(j->x, o, out);
-		if (n < 0) {
-			cli_error(&j->rep, "cannot list devices on the %s transport: %s",
-				  j->x->ops->name, dfu_strerror(n));
-			ex = cli_exit_for(n);
-		} else if (n == 0) {
-			const char *why = xport_why_none(j->x);
-			cli_say(&j->rep, "no DFU device found on the %s transport%s%s", j->x->ops->name,
-				why[0] ? ": " : "", why);
-		}
-		goto done;
+/* -l */
+static int list_devices(struct cli_job *j)
+{
+	int n = cli_list(j->x, j->o, j->rep.out);
+
+	if (n < 0) {
+		cli_error(&j->rep, "cannot list devices on the %s transport: %s", j->x->ops->name,
+			  dfu_strerror(n));
+		return cli_exit_for(n);
 	}
+	if (n == 0) {
+		const char *why = xport_why_none(j->x);
+		cli_say(&j->rep, "no DFU device found on the %s transport%s%s", j->x->ops->name,
+			why[0] ? ": " : "", why);
+	}
+	return 0;
+}
 
-	make_match(j, &m);
+/* -w, then -e, or the detach a run-time device needs before a job. *stop
+ * set: -e is done (or failed), with this exit code. */
+static int wait_and_detach(struct cli_job *j, const struct dfu_match *m, bool *stop)
+{
+	const struct cli_opts *o = j->o;
+
+	*stop = false;
 	if (o->wait) {
-		struct count_ctx c = { .m = &m };
+		struct count_ctx c = { .m = m };
 		cli_say(&j->rep, "waiting for a matching device (-w)");
 		for (;;) {
 			c.n = 0;
@@ -817,22 +902,29 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 	if (o->detach) {
 		int rc = runtime_detach(j);
 		if (rc != 0) {
-			ex = rc < 0 ? cli_exit_for(rc) : 0;
-			goto done;
+			*stop = true;
+			return rc < 0 ? cli_exit_for(rc) : 0;
 		}
 		/* No run-time device: a DFU-mode one gets a plain DETACH. */
 	} else if (o->download || o->upload || o->s.given) {
 		/* A run-time device first detaches, then dfu-flash waits -E s.
 		 * Decided from enumeration alone: no request is sent. */
-		if (cli_all_count(j->x, &m) == 0 && runtime_detach(j) == 1) {
+		if (cli_all_count(j->x, m) == 0 && runtime_detach(j) == 1) {
 			cli_say(&j->rep, "waiting %u s for the DFU-mode device (-E)", o->detach_delay_s);
 			xport_sleep_ms(j->x, o->detach_delay_s * 1000u);
 		}
 	}
-	if (o->all)
-		ex = cli_run_all(j, &m, &kind, &inst);
-	else
-		ex = cli_run_one(j, &m);
+	return 0;
+}
+
+/* The job on the device, or on each with --all; the JSON result; a failed
+ * -U leaves no partial file behind. */
+static int run_job(struct cli_job *j, const struct dfu_match *m,
+		   const struct cli_xport_kind **kind, struct cli_xport_inst *inst)
+{
+	const struct cli_opts *o = j->o;
+	int ex = o->all ? cli_run_all(j, m, kind, inst) : cli_run_one(j, m);
+
 	if (o->json) {
 		char esc[sizeof(j->result) * 2];
 		cli_json_escape(j->result, esc, sizeof(esc));
@@ -843,14 +935,58 @@ int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xpor
 		j->upload_fd = -1;
 		unlink(o->upload); /* do not leave a partial upload behind */
 	}
-done:
+	return ex;
+}
+
+/* Close what the run opened. */
+static void finish(struct cli_job *j, const struct cli_xport_kind *kind,
+		   struct cli_xport_inst *inst)
+{
 	if (j->upload_fd >= 0)
 		close(j->upload_fd);
 	if (j->rep.transcript)
 		fclose(j->rep.transcript);
 	if (kind)
-		kind->close(&inst);
+		kind->close(inst);
 	free(j->file);
+}
+
+int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xport *preset)
+{
+	struct cli_opts *o = calloc(1, sizeof(*o));
+	struct cli_job *j = calloc(1, sizeof(*j));
+	struct cli_xport_inst inst = { 0 };
+	const struct cli_xport_kind *kind = NULL;
+	struct dfu_match m;
+	bool stop = false;
+	int ex;
+
+	if (!o || !j) {
+		free(o);
+		free(j);
+		fprintf(err, "dfu-flash: out of memory\n");
+		return CLI_EXIT_SOFTWARE;
+	}
+	j->o = o;
+	j->upload_fd = -1;
+	j->rep.out = out;
+	j->rep.err = err;
+	ex = parse_command_line(o, argc, argv, out, err, &stop);
+	if (ex || stop)
+		goto done;
+	if ((ex = open_report(j)) != 0 || (ex = load_files(j)) != 0 ||
+	    (ex = open_transport(j, preset, &kind, &inst)) != 0)
+		goto done;
+	if (o->list) {
+		ex = list_devices(j);
+		goto done;
+	}
+	make_match(j, &m);
+	ex = wait_and_detach(j, &m, &stop);
+	if (!stop)
+		ex = run_job(j, &m, &kind, &inst);
+done:
+	finish(j, kind, &inst);
 	free(j);
 	free(o);
 	return ex;
