@@ -1,6 +1,6 @@
 /*
  * dfu_sim.h - the pieces of the dfu-sim program: one function per verb
- * (dfu-sim.c dispatches to them), the initial image, and the messages and
+ * (dfu-sim.c dispatches to them), and the messages and
  * paths every verb shares. Only the program includes this; the library
  * (sim/include) never does.
  */
@@ -26,10 +26,5 @@ void dfu_sim_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 
 void dfu_sim_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* $XDG_RUNTIME_DIR/dfu-sim.sock, else /tmp/dfu-sim-UID.sock. */
 const char *dfu_sim_default_ctl_path(char *buf, size_t cap);
-
-/* The spec's --image into the board's main flash: a DfuSe file at its own
- * addresses, anything else raw at the spec's address or the flash base.
- * Exits with a message naming the file on any failure (dfu_sim_image.c). */
-void dfu_sim_load_image(const struct sim_board_spec *spec, struct sim_board *b);
 
 #endif

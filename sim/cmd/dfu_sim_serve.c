@@ -28,6 +28,7 @@
 #include "dfu/error.h"
 #include "dfu/usbip_proto.h"
 #include "dfu/usbmon_pcap.h"
+#include "sim/board_image.h"
 #include "sim/board_spec.h"
 #include "sim/bus_device.h"
 #include "sim/dfu11_device.h"
@@ -478,7 +479,12 @@ static void create_board(const struct options *o, unsigned i, struct board_ctx *
 		sim_state_apply(&st, &bc->board.chip);
 		sim_state_free(&st);
 	} else if (o->spec.image[0]) {
-		dfu_sim_load_image(&o->spec, &bc->board);
+		char msg[600];
+		rc = sim_board_load_image(&o->spec, &bc->board, msg, sizeof(msg));
+		if (rc == DFU_E_USAGE)
+			dfu_sim_usage_error("--%s", msg);
+		if (rc < 0)
+			dfu_sim_fatal("--%s", msg);
 	}
 	sim_board_power_on(&bc->board, 0);
 	if (o->state && !have_state)
