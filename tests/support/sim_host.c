@@ -191,7 +191,8 @@ int host_state(struct host *h)
 	return one;
 }
 
-/* dfu-util's prologue (§A2 steps 5-7). */
+/* dfu-util's prologue: SET_INTERFACE, GETSTATUS, and CLRSTATUS or ABORT
+ * when the alt setting is not idle. */
 void host_open(struct host *h, uint8_t alt)
 {
 	assert_int_equal(host_xfer(h, 0x01, USB_REQ_SET_INTERFACE, alt, h->intf, 0, NULL, NULL,

@@ -3,7 +3,7 @@
  *
  * It sends raw control transfers to a board, built with core's helpers
  * (dfu_setup_make, dfuse_cmd_encode), and reproduces the request sequences
- * dfu-util 0.11 sends (shared/spec/dfu-util-usbip-wireshark.md §A2):
+ * dfu-util 0.11 sends (as captured from it over USB/IP with Wireshark):
  * enumeration, the SET_INTERFACE + GETSTATUS prologue, special commands with
  * their poll loop (including the L4 stall workaround), SET_ADDRESS + DNLOAD
  * block 2 per chunk, abort-to-idle, upload, leave. Every DFU request goes
@@ -79,7 +79,8 @@ enum usb_xfer_result host_dfu(struct host *h, enum dfu_request req, uint16_t wVa
 enum usb_xfer_result host_status(struct host *h);
 /* The bState of DFU_GETSTATE, or -1. */
 int host_state(struct host *h);
-/* dfu-util's prologue (§A2 steps 5-7). */
+/* dfu-util's prologue: SET_INTERFACE, GETSTATUS, and CLRSTATUS or ABORT
+ * when the alt setting is not idle. */
 void host_open(struct host *h, uint8_t alt);
 
 /* Results of the sequences below besides a DFU status. */
