@@ -343,6 +343,26 @@ static int stalled_why(struct dfu_session *s, const char *what)
  * first, then dfuDNLOAD-IDLE or dfuERROR). Returns 0 when done, 1 when the
  * device reset as `mode` allows, or a negative error.
  */
+/* dfuDNBUSY: wait bwPollTimeout. Too many zero timeouts in a row is a
+ * device that is stuck, not busy; the last non-zero one is what a stalled
+ * GETSTATUS waits again. */
+static int wait_busy(struct dfu_session *s, const struct dfu_status_reply *r, unsigned *zero,
+		     uint32_t *last_poll, uint64_t *waited)
+{
+	if (r->bwPollTimeout == 0) {
+		if (++*zero >= s->o.max_zero_polls)
+			return session_fail(s, DFU_E_TIMEOUT,
+					    "%s: the device is stuck: %u status "
+					    "replies in a row said dfuDNBUSY with "
+					    "bwPollTimeout 0; power-cycle it and retry",
+					    s->op, *zero);
+	} else {
+		*zero = 0;
+		*last_poll = r->bwPollTimeout;
+	}
+	return session_wait_poll(s, r->bwPollTimeout, waited);
+}
+
 static int poll_done(struct dfu_session *s, enum reset_mode mode)
 {
 	struct dfu_status_reply r;
@@ -375,19 +395,7 @@ static int poll_done(struct dfu_session *s, enum reset_mode mode)
 		switch (r.bState) {
 		case DFU_STATE_DNBUSY:
 			busy_seen = true;
-			if (r.bwPollTimeout == 0) {
-				if (++zero >= s->o.max_zero_polls)
-					return session_fail(s, DFU_E_TIMEOUT,
-							    "%s: the device is stuck: %u "
-							    "status replies in a row said "
-							    "dfuDNBUSY with bwPollTimeout "
-							    "0; power-cycle it and retry",
-							    s->op, zero);
-			} else {
-				zero = 0;
-				last_poll = r.bwPollTimeout;
-			}
-			rc = session_wait_poll(s, r.bwPollTimeout, &waited);
+			rc = wait_busy(s, &r, &zero, &last_poll, &waited);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -637,35 +645,17 @@ static void note_boot_word(struct dfu_session *s, uint32_t address, const uint8_
 	s->verified = false;
 }
 
-int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t *data,
-			 size_t len, unsigned flags)
+/* The blocks of one download, each polled to completion: one SET_ADDRESS,
+ * then consecutive block numbers. With DFU_DL_WILL_RESET, a device that
+ * resets after the last block is closed and marked gone. */
+static int write_blocks(struct dfu_session *s, uint32_t address, const uint8_t *data,
+			size_t len, unsigned flags)
 {
 	const bool blocks = s->xfer == s->func.wTransferSize;
 	size_t off = 0;
 	uint32_t block = 0; /* 0: the pointer must be set first */
 	int rc;
 
-	session_set_op(s, "download of %zu bytes at 0x%08X", len, address);
-	if (!s->dfuse)
-		return session_fail(s, DFU_E_UNSUPPORTED,
-				    "%s: addressed download needs a DfuSe device "
-				    "(bcdDFUVersion 0x011A); this one reports 0x%04X",
-				    s->op, s->func.bcdDFUVersion);
-	if (!(s->func.bmAttributes & DFU_ATTR_CAN_DNLOAD))
-		return session_fail(s, DFU_E_UNSUPPORTED,
-				    "the device does not accept downloads "
-				    "(bmAttributes 0x%02X lacks bitCanDnload)",
-				    s->func.bmAttributes);
-	if (len == 0)
-		return 0;
-	rc = check_range(s, address, len, DFUSE_MEM_WRITEABLE, "write");
-	if (rc < 0)
-		return rc;
-	if (!(flags & DFU_DL_NO_ERASE)) {
-		rc = erase_pages(s, address, len);
-		if (rc < 0)
-			return rc;
-	}
 	while (off < len) {
 		uint16_t n = (uint16_t)min_size(s->xfer, len - off);
 		uint32_t at = address + (uint32_t)off;
@@ -702,6 +692,38 @@ int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t 
 			s->gone = true;
 		}
 	}
+	return 0;
+}
+
+int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t *data,
+			 size_t len, unsigned flags)
+{
+	int rc;
+
+	session_set_op(s, "download of %zu bytes at 0x%08X", len, address);
+	if (!s->dfuse)
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "%s: addressed download needs a DfuSe device "
+				    "(bcdDFUVersion 0x011A); this one reports 0x%04X",
+				    s->op, s->func.bcdDFUVersion);
+	if (!(s->func.bmAttributes & DFU_ATTR_CAN_DNLOAD))
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "the device does not accept downloads "
+				    "(bmAttributes 0x%02X lacks bitCanDnload)",
+				    s->func.bmAttributes);
+	if (len == 0)
+		return 0;
+	rc = check_range(s, address, len, DFUSE_MEM_WRITEABLE, "write");
+	if (rc < 0)
+		return rc;
+	if (!(flags & DFU_DL_NO_ERASE)) {
+		rc = erase_pages(s, address, len);
+		if (rc < 0)
+			return rc;
+	}
+	rc = write_blocks(s, address, data, len, flags);
+	if (rc < 0)
+		return rc;
 	note_boot_word(s, address, data, len);
 	return 0;
 }
@@ -820,29 +842,16 @@ int dfu_session_dfu_download(struct dfu_session *s, const uint8_t *data, size_t 
 
 /* ---- upload and verify ---- */
 
-static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
-			 enum dfu_phase phase, dfu_chunk_fn fn, void *ctx, size_t *got)
+/* The blocks of one upload, each handed to `fn`; a short block ends it.
+ * *got: how many bytes came. */
+static int read_blocks(struct dfu_session *s, uint32_t address, size_t len,
+		       enum dfu_phase phase, dfu_chunk_fn fn, void *ctx, size_t *got)
 {
 	const bool blocks = s->xfer == s->func.wTransferSize;
 	size_t off = 0;
 	uint32_t block = 0;
 	int rc;
 
-	*got = 0;
-	if (s->dfuse)
-		session_set_op(s, "upload of %zu bytes from 0x%08X", len, address);
-	else
-		session_set_op(s, "upload");
-	if (!(s->func.bmAttributes & DFU_ATTR_CAN_UPLOAD))
-		return session_fail(s, DFU_E_UNSUPPORTED,
-				    "the device does not support upload (bmAttributes 0x%02X lacks "
-				    "bitCanUpload), so it cannot be read back; skip verify",
-				    s->func.bmAttributes);
-	if (len == 0)
-		return 0;
-	rc = check_range(s, address, len, DFUSE_MEM_READABLE, "read");
-	if (rc < 0)
-		return rc;
 	while (off < len) {
 		uint16_t want = (uint16_t)min_size(s->xfer, len - off);
 		uint32_t at = address + (uint32_t)off;
@@ -880,6 +889,29 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 	}
 	*got = off;
 	return 0;
+}
+
+static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
+			 enum dfu_phase phase, dfu_chunk_fn fn, void *ctx, size_t *got)
+{
+	int rc;
+
+	*got = 0;
+	if (s->dfuse)
+		session_set_op(s, "upload of %zu bytes from 0x%08X", len, address);
+	else
+		session_set_op(s, "upload");
+	if (!(s->func.bmAttributes & DFU_ATTR_CAN_UPLOAD))
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "the device does not support upload (bmAttributes 0x%02X lacks "
+				    "bitCanUpload), so it cannot be read back; skip verify",
+				    s->func.bmAttributes);
+	if (len == 0)
+		return 0;
+	rc = check_range(s, address, len, DFUSE_MEM_READABLE, "read");
+	if (rc < 0)
+		return rc;
+	return read_blocks(s, address, len, phase, fn, ctx, got);
 }
 
 struct copy_ctx {
