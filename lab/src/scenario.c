@@ -53,7 +53,7 @@ struct scn {
 	struct scn_result *res;
 	/* parse state */
 	bool chip_seen;
-	struct scn_chip chip;
+	struct sim_board_spec chip;
 	char declared[MAX_IMAGES][32];
 	size_t ndeclared;
 	/* run state */
@@ -297,88 +297,33 @@ static int check_bit(struct scn *s, const struct cmd *c, const char *t)
 
 /* ---- chip ---- */
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} quirk_names[] = {
-	{ "erase-stall", SIM_QUIRK_ERASE_STALL },
-	{ "xfer-1024", SIM_QUIRK_XFER_1024 },
-	{ "leave-no-status", SIM_QUIRK_LEAVE_NO_STATUS },
-	{ "shared-serial", SIM_QUIRK_SHARED_SERIAL },
-	{ "layout-garbage", SIM_QUIRK_LAYOUT_GARBAGE },
-	{ "ob-power-loss", SIM_QUIRK_OB_POWER_LOSS },
-};
-#define NQUIRKS (sizeof(quirk_names) / sizeof(quirk_names[0]))
-
-const char *scn_quirk_name(unsigned bit)
-{
-	for (size_t q = 0; q < NQUIRKS; q++)
-		if (quirk_names[q].bit == bit)
-			return quirk_names[q].name;
-	return NULL;
-}
-
+/* "chip PROFILE [KEY VALUE]...": the board specification's keys
+ * (sim/board_spec.h), the same as dfu-sim's flags and dfu-flash's --sim. */
 static int check_chip(struct scn *s, struct cmd *c)
 {
-	static const char *const keys[] = { "count", "timing", "leave", "app", "quirk" };
-	struct scn_chip *k = &s->chip;
-	char hint[64];
+	struct sim_board_spec *k = &s->chip;
+	char msg[SCN_MSG_MAX - 64];
+	int rc;
 
 	if (s->chip_seen)
 		return err_at(s, c, "chip: a scenario has one 'chip' line");
-	memset(k, 0, sizeof(*k));
-	k->profile = c->tok[1];
-	k->count = 1;
-	k->datasheet_timing = true;
-	k->leave = -1;
-	for (int i = 2; i < c->ntok; i += 2) {
-		const char *key = c->tok[i], *val = i + 1 < c->ntok ? c->tok[i + 1] : NULL;
-		unsigned long n;
-
-		if (!val && strcmp(key, "count") && strcmp(key, "timing") && strcmp(key, "leave") &&
-		    strcmp(key, "app") && strcmp(key, "quirk")) {
-			suggest(key, keys, 5, hint, sizeof(hint));
-			return err_at(s, c, "chip: unknown setting '%s'%s", key, hint);
-		}
-		if (!val)
-			return err_at(s, c, "chip: '%s' needs a value", key);
-		if (!strcmp(key, "count")) {
-			if (!parse_uint(val, SCN_MAX_BOARDS, &n) || n == 0)
-				return err_at(s, c, "chip: count must be 1..%d, not '%s'",
-					      SCN_MAX_BOARDS, val);
-			k->count = (unsigned)n;
-		} else if (!strcmp(key, "timing")) {
-			if (strcmp(val, "datasheet") && strcmp(val, "instant"))
-				return err_at(s, c, "chip: timing is datasheet or instant, not '%s'",
-					      val);
-			k->datasheet_timing = !strcmp(val, "datasheet");
-		} else if (!strcmp(key, "leave")) {
-			if (strcmp(val, "reset") && strcmp(val, "jump"))
-				return err_at(s, c, "chip: leave is reset or jump, not '%s'", val);
-			k->leave = !strcmp(val, "jump") ? L4_LEAVE_JUMP : L4_LEAVE_RESET;
-		} else if (!strcmp(key, "app")) {
-			if (strcmp(val, "silent") && strcmp(val, "dfu-runtime"))
-				return err_at(s, c, "chip: app is silent or dfu-runtime, not '%s'",
-					      val);
-			k->app_dfu_runtime = !strcmp(val, "dfu-runtime");
-		} else if (!strcmp(key, "quirk")) {
-			const char *names[NQUIRKS];
-			size_t q;
-			for (q = 0; q < NQUIRKS; q++) {
-				names[q] = quirk_names[q].name;
-				if (!strcmp(val, names[q]))
-					break;
-			}
-			if (q == NQUIRKS) {
-				suggest(val, names, NQUIRKS, hint, sizeof(hint));
-				return err_at(s, c, "chip: unknown quirk '%s'%s", val, hint);
-			}
-			k->quirks |= quirk_names[q].bit;
-		} else {
-			suggest(key, keys, 5, hint, sizeof(hint));
-			return err_at(s, c, "chip: unknown setting '%s'%s", key, hint);
-		}
-	}
+	sim_board_spec_init(k);
+	k->form = SIM_BOARD_SPEC_FORM_WORDS;
+	rc = sim_board_spec_set(k, "chip", c->tok[1], msg, sizeof(msg));
+	for (int i = 2; rc == 0 && i < c->ntok; i += 2)
+		rc = sim_board_spec_set(k, c->tok[i], i + 1 < c->ntok ? c->tok[i + 1] : NULL, msg,
+					sizeof(msg));
+	if (rc == 0)
+		rc = sim_board_spec_check(k, msg, sizeof(msg));
+	if (rc < 0)
+		return err_at(s, c, "chip: %s", msg);
+	if (k->kind != SIM_BOARD_KIND_L4)
+		return err_at(s, c, "chip: %s is not an STM32; scenarios observe what a chip runs, "
+			      "its option bytes and PEMPTY (dfu-flash --sim %s drives one)",
+			      c->tok[1], c->tok[1]);
+	if (k->count > SCN_MAX_BOARDS)
+		return err_at(s, c, "chip: count %u: a scenario drives at most %d boards",
+			      k->count, SCN_MAX_BOARDS);
 	s->chip_seen = true;
 	return 0;
 }
@@ -884,8 +829,8 @@ static int exec_expect(struct scn *s, struct cmd *c)
 /* ---- the table ---- */
 
 static const struct cmd_def cmd_defs[] = {
-	{ "chip", "chip PROFILE [count N] [timing datasheet|instant] [leave reset|jump] "
-		  "[app silent|dfu-runtime] [quirk NAME]...",
+	{ "chip", "chip PROFILE [KEY VALUE]... (the board specification: count, boot0, timing, "
+		  "leave, ob-reset, app, quirk, serial, image; dfu-sim --help lists them)",
 	  1, -1, check_chip, exec_chip },
 	{ "image", "image NAME vector-table|invalid-vector [SIZE] | image NAME SIZE", 2, 3,
 	  check_image, exec_image },

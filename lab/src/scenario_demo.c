@@ -330,8 +330,7 @@ static void table(struct demo *d, double total_ms)
 int scn_demo_run(const struct scn_demo_options *o)
 {
 	struct demo *d = calloc(1, sizeof(*d));
-	struct scn_chip chip = { .profile = "stm32l412xb", .count = 2, .datasheet_timing = true,
-				 .leave = o->leave };
+	struct sim_board_spec chip;
 	char dir[128], msg[300];
 	const char *tmp = getenv("TMPDIR");
 	int cwd = -1, rc = 2;
@@ -356,7 +355,13 @@ int scn_demo_run(const struct scn_demo_options *o)
 		goto out;
 
 	say(d, BOLD, "dfulab demo: the STM32L412 first-flash trap and its two remedies");
-	if (d->ops->setup(d->be, &chip, msg, sizeof(msg)) < 0) {
+	/* Two virgin L412s with the datasheet's timings; o->leave < 0: the
+	 * profile's leave action. */
+	if (sim_board_spec_parse(&chip, o->leave < 0 ? "stm32l412xb,count=2,timing=datasheet"
+			       : o->leave == L4_LEAVE_JUMP ? "stm32l412xb,count=2,timing=datasheet,leave=jump"
+			       : "stm32l412xb,count=2,timing=datasheet,leave=reset",
+			       msg, sizeof(msg)) < 0 ||
+	    d->ops->setup(d->be, &chip, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "dfulab-demo: %s\n", msg);
 		goto out;
 	}

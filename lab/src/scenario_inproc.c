@@ -12,6 +12,7 @@
 #include "lab/scenario.h"
 #include "host/stm32_optr.h"
 #include "lab/xport_inproc.h"
+#include "sim/board_image.h"
 #include "sim/sim_board.h"
 
 /* How long a person takes to power-cycle a board: off for one second
@@ -51,47 +52,37 @@ static uint64_t now(const struct inproc_be *t)
 	return xport_inproc_now_us(&t->bus);
 }
 
-static int setup(void *be, const struct scn_chip *chip, char *msg, size_t cap)
+static int setup(void *be, const struct sim_board_spec *chip, char *msg, size_t cap)
 {
 	struct inproc_be *t = be;
-	const struct l4_profile *p = l4_profile_find(chip->profile);
+	bool datasheet = chip->timing == SIM_TIMING_DATASHEET;
 
 	if (t->n) {
 		snprintf(msg, cap, "the boards were already built");
 		return DFU_E_USAGE;
 	}
-	if (!p) {
-		char names[200];
-		size_t w = 0;
-		for (size_t i = 0; i < l4_profile_count() && w < sizeof(names); i++)
-			w += (size_t)snprintf(names + w, sizeof(names) - w, "%s%s", i ? ", " : "",
-					      l4_profile_at(i)->name);
-		snprintf(msg, cap, "no chip profile '%s' (known: %s)", chip->profile, names);
-		return DFU_E_NOTFOUND;
-	}
-	if (!p->supported) {
-		snprintf(msg, cap, "%s is not emulated: %s", p->name, p->unsupported_reason);
-		return DFU_E_UNSUPPORTED;
+	if (chip->kind != SIM_BOARD_KIND_L4 || chip->count > SCN_MAX_BOARDS) {
+		snprintf(msg, cap, "%u %s: the scenario runner builds 1-%d STM32 boards", chip->count,
+			 sim_board_spec_chip_name(chip), SCN_MAX_BOARDS);
+		return DFU_E_USAGE;
 	}
 	for (unsigned i = 0; i < chip->count; i++) {
 		struct sim_board_config cfg;
 		int rc;
-		sim_board_config_default(&cfg, p, i);
-		cfg.timing = chip->datasheet_timing ? SIM_TIMING_DATASHEET : SIM_TIMING_INSTANT;
-		if (chip->leave >= 0)
-			cfg.leave = (enum l4_leave_action)chip->leave;
-		cfg.app = chip->app_dfu_runtime ? SIM_APP_DFU_RUNTIME : SIM_APP_SILENT;
-		cfg.quirks = chip->quirks;
+		sim_board_spec_board_config(chip, i, &cfg);
 		rc = sim_board_init(&t->boards[i], &cfg);
 		if (rc < 0) {
 			snprintf(msg, cap, "cannot build board %u: %s", i, dfu_strerror(rc));
 			return rc;
 		}
 		t->n = i + 1;
+		rc = sim_board_load_image(chip, &t->boards[i], msg, cap);
+		if (rc < 0)
+			return rc;
 	}
 	xport_inproc_init(&t->bus, t->boards, t->n, 0);
-	xport_inproc_set_bus(&t->bus, chip->datasheet_timing ? XPORT_INPROC_BUS_FULL_SPEED
-							     : XPORT_INPROC_BUS_INSTANT);
+	xport_inproc_set_bus(&t->bus, datasheet ? XPORT_INPROC_BUS_FULL_SPEED
+						: XPORT_INPROC_BUS_INSTANT);
 	t->x = xport_inproc(&t->bus);
 	return 0;
 }
@@ -126,7 +117,8 @@ static int set_option(void *be, unsigned dev, const char *assignment, char *msg,
 	/* The option-byte flash as the ROM exposes it has the layout
 	 * stm32_optr.h decodes (word, complement; OPTR, PCROP, WRP). Level 2
 	 * is allowed: the board is emulated, and a scenario may want it. */
-	return stm32_ob_set(b->chip.ob_flash, b->chip.p->ob_size, assignment, true, msg, cap);
+	return stm32_ob_set_as(b->chip.p->ob_layout, b->chip.ob_flash, b->chip.p->ob_size, assignment,
+			       true, msg, cap);
 }
 
 static int boot0(void *be, unsigned dev, bool level, char *msg, size_t cap)
@@ -238,7 +230,7 @@ static int option_get(void *be, unsigned dev, const char *field, uint32_t *value
 	dfu_put_le32(ob + STM32_OB_WRP1AR + 4, ~b->chip.wrp1ar);
 	dfu_put_le32(ob + STM32_OB_WRP1BR, b->chip.wrp1br);
 	dfu_put_le32(ob + STM32_OB_WRP1BR + 4, ~b->chip.wrp1br);
-	rc = stm32_ob_get(ob, sizeof(ob), field, value);
+	rc = stm32_ob_get_as(b->chip.p->ob_layout, ob, sizeof(ob), field, value);
 	if (rc < 0)
 		snprintf(msg, cap, "no option-byte field '%s' (see dfu-flash --show-options)",
 			 field);

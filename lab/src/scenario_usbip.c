@@ -49,6 +49,7 @@ struct usbip_be {
 	pid_t pid;		/* the child dfu-sim, or 0 */
 	unsigned n;		/* boards the chip line asked for */
 	unsigned ob_size;
+	const struct dfu_ob_layout *ob_layout;	/* the chip's option-byte fields */
 	unsigned preloads;
 };
 
@@ -259,10 +260,48 @@ static void stop_child(struct usbip_be *t)
 	t->pid = 0;
 }
 
-static int start_child(struct usbip_be *t, const struct scn_chip *chip, char *msg, size_t cap)
+/* The spec as dfu-sim's flags: its list form, "CHIP,key=value,...", is
+ * "--chip CHIP --key value ..." (one grammar, sim/board_spec.h). The
+ * strings live in `buf` and `keys`; returns the number of argv entries
+ * written, or a dfu_err. */
+static int spec_flags(const struct sim_board_spec *chip, char *buf, size_t cap, char *keys,
+		      size_t keys_cap, const char **argv, int max)
+{
+	char *item, *save = NULL;
+	size_t used = 0;
+	int n = 0;
+
+	if (sim_board_spec_format(chip, buf, cap) < 0)
+		return DFU_E_NOSPACE;
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		int w;
+
+		if (n + 2 > max)
+			return DFU_E_NOSPACE;
+		if (n == 0) {
+			argv[n++] = "--chip";
+			argv[n++] = item;
+			continue;
+		}
+		if (!eq)
+			return DFU_E_INVAL;
+		*eq = '\0';
+		w = snprintf(keys + used, keys_cap - used, "--%s", item);
+		if (w < 0 || (size_t)w >= keys_cap - used)
+			return DFU_E_NOSPACE;
+		argv[n++] = keys + used;
+		argv[n++] = eq + 1;
+		used += (size_t)w + 1;
+	}
+	return n;
+}
+
+static int start_child(struct usbip_be *t, const struct sim_board_spec *chip, char *msg, size_t cap)
 {
 	const char *argv[64];
-	char count[16], logpath[PATH_MAX + 8], errpath[PATH_MAX + 8];
+	char spec[SIM_BOARD_SPEC_IMAGE_MAX + 512], keys[512];
+	char logpath[PATH_MAX + 8], errpath[PATH_MAX + 8];
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], n = 0, rc;
 	size_t got = 0;
@@ -272,26 +311,14 @@ static int start_child(struct usbip_be *t, const struct scn_chip *chip, char *ms
 	snprintf(t->ctl, sizeof(t->ctl), "%s/ctl.sock", t->dir);
 	snprintf(logpath, sizeof(logpath), "%s/log", t->dir);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", t->dir);
-	snprintf(count, sizeof(count), "%u", chip->count);
 	argv[n++] = t->dfu_sim;
-	argv[n++] = "--chip";
-	argv[n++] = chip->profile;
-	argv[n++] = "--count";
-	argv[n++] = count;
-	argv[n++] = "--timing";
-	argv[n++] = chip->datasheet_timing ? "datasheet" : "instant";
-	if (chip->leave >= 0) {
-		argv[n++] = "--leave";
-		argv[n++] = chip->leave == L4_LEAVE_JUMP ? "jump" : "reset";
+	rc = spec_flags(chip, spec, sizeof(spec), keys, sizeof(keys), argv + n, 48);
+	if (rc < 0) {
+		snprintf(msg, cap, "the chip line does not fit dfu-sim's command line: %s",
+			 dfu_strerror(rc));
+		return rc;
 	}
-	argv[n++] = "--app";
-	argv[n++] = chip->app_dfu_runtime ? "dfu-runtime" : "silent";
-	for (unsigned bit = 1; bit && n < 56; bit <<= 1) {
-		if (!(chip->quirks & bit) || !scn_quirk_name(bit))
-			continue;
-		argv[n++] = "--quirk";
-		argv[n++] = scn_quirk_name(bit);
-	}
+	n += rc;
 	argv[n++] = "--listen";
 	argv[n++] = "127.0.0.1";
 	argv[n++] = "--port";
@@ -371,7 +398,8 @@ static int start_child(struct usbip_be *t, const struct scn_chip *chip, char *ms
 }
 
 /* An attached dfu-sim must serve what the chip line asks for. */
-static int check_attached(struct usbip_be *t, const struct scn_chip *chip, char *msg, size_t cap)
+static int check_attached(struct usbip_be *t, const struct sim_board_spec *chip, char *msg,
+			  size_t cap)
 {
 	char host[XPORT_USBIP_HOST_MAX], v[128];
 	uint16_t port;
@@ -389,9 +417,7 @@ static int check_attached(struct usbip_be *t, const struct scn_chip *chip, char 
 	snprintf(t->ctl, sizeof(t->ctl), "%s", t->cfg.ctl);
 	for (unsigned i = 0; i < chip->count; i++) {
 		struct sim_text ans;
-		const char *want_leave = chip->leave < 0 ? NULL
-				       : chip->leave == L4_LEAVE_JUMP ? "jump" : "reset";
-		char want_quirks[16];
+		char want_quirks[16], timing[16], leave[16], app[16];
 
 		rc = ctl(t, &ans, msg, cap, "query 1-%u", i + 1);
 		if (rc == DFU_E_DEVICE && i > 0) {
@@ -403,13 +429,16 @@ static int check_attached(struct usbip_be *t, const struct scn_chip *chip, char 
 		if (rc < 0)
 			return rc;
 		snprintf(want_quirks, sizeof(want_quirks), "0x%X", chip->quirks);
+		sim_board_spec_value(chip, "timing", timing, sizeof(timing));
+		sim_board_spec_value(chip, "app", app, sizeof(app));
 		struct {
 			const char *key, *want, *flag;
 		} checks[] = {
-			{ "chip", chip->profile, "--chip" },
-			{ "timing", chip->datasheet_timing ? "datasheet" : "instant", "--timing" },
-			{ "leave", want_leave, "--leave" },
-			{ "app", chip->app_dfu_runtime ? "dfu-runtime" : "silent", "--app" },
+			{ "chip", sim_board_spec_chip_name(chip), "--chip" },
+			{ "timing", timing, "--timing" },
+			{ "leave", sim_board_spec_value(chip, "leave", leave, sizeof(leave)) == 1
+					   ? leave : NULL, "--leave" },
+			{ "app", app, "--app" },
 			{ "quirks", want_quirks, "--quirk" },
 		};
 		for (size_t k = 0; k < sizeof(checks) / sizeof(checks[0]) && rc == 0; k++) {
@@ -432,24 +461,20 @@ static int check_attached(struct usbip_be *t, const struct scn_chip *chip, char 
 	return 0;
 }
 
-static int setup(void *be, const struct scn_chip *chip, char *msg, size_t cap)
+static int setup(void *be, const struct sim_board_spec *chip, char *msg, size_t cap)
 {
 	struct usbip_be *t = be;
-	const struct l4_profile *p = l4_profile_find(chip->profile);
+	const struct l4_profile *p = chip->profile;
 	int rc;
 
 	if (t->n) {
 		snprintf(msg, cap, "the boards were already built");
 		return DFU_E_USAGE;
 	}
-	if (!p) {
-		snprintf(msg, cap, "no chip profile '%s' (dfu-sim --list-chips shows them)",
-			 chip->profile);
-		return DFU_E_NOTFOUND;
-	}
-	if (!p->supported) {
-		snprintf(msg, cap, "%s is not emulated: %s", p->name, p->unsupported_reason);
-		return DFU_E_UNSUPPORTED;
+	if (chip->kind != SIM_BOARD_KIND_L4 || chip->count > SCN_MAX_BOARDS) {
+		snprintf(msg, cap, "%u %s: the scenario runner builds 1-%d STM32 boards", chip->count,
+			 sim_board_spec_chip_name(chip), SCN_MAX_BOARDS);
+		return DFU_E_USAGE;
 	}
 	rc = make_dir(t, msg, cap);
 	if (rc < 0)
@@ -459,6 +484,7 @@ static int setup(void *be, const struct scn_chip *chip, char *msg, size_t cap)
 		return rc;
 	t->n = chip->count;
 	t->ob_size = p->ob_size;
+	t->ob_layout = p->ob_layout;
 	/* The in-process boards start unpowered; so do these. */
 	for (unsigned i = 0; i < t->n; i++) {
 		rc = ctl(t, NULL, msg, cap, "power off 1-%u", i + 1);
@@ -525,7 +551,7 @@ static int set_option(void *be, unsigned dev, const char *assignment, char *msg,
 		return DFU_E_PROTOCOL;
 	}
 	/* Level 2 allowed, as in-process: the board is emulated. */
-	rc = stm32_ob_set(ob, t->ob_size, assignment, true, msg, cap);
+	rc = stm32_ob_set_as(t->ob_layout, ob, t->ob_size, assignment, true, msg, cap);
 	if (rc < 0)
 		return rc;
 	for (unsigned i = 0; i < t->ob_size; i++)
@@ -641,7 +667,7 @@ static int option_get(void *be, unsigned dev, const char *field, uint32_t *value
 		dfu_put_le32(ob + regs[i].off, w);
 		dfu_put_le32(ob + regs[i].off + 4, ~w);
 	}
-	rc = stm32_ob_get(ob, sizeof(ob), field, value);
+	rc = stm32_ob_get_as(t->ob_layout, ob, sizeof(ob), field, value);
 	if (rc < 0)
 		snprintf(msg, cap, "no option-byte field '%s' (see dfu-flash --show-options)",
 			 field);

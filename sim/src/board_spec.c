@@ -543,6 +543,99 @@ int sim_board_spec_parse(struct sim_board_spec *s, const char *text, char *msg, 
 	return rc < 0 ? rc : sim_board_spec_check(s, msg, cap);
 }
 
+/* ---- the spec written back ---- */
+
+int sim_board_spec_value(const struct sim_board_spec *s, const char *key, char *out, size_t cap)
+{
+	const struct sim_dfu11_config *d = &s->dfu11;
+	int w = -1;
+
+	if (!strcmp(key, "chip"))
+		w = snprintf(out, cap, "%s", sim_board_spec_chip_name(s));
+	else if (!strcmp(key, "count"))
+		w = snprintf(out, cap, "%u", s->count);
+	else if (!strcmp(key, "app"))
+		w = snprintf(out, cap, "%s", s->app == SIM_APP_DFU_RUNTIME ? "dfu-runtime" : "silent");
+	else if (!strcmp(key, "boot0"))
+		w = snprintf(out, cap, "%d", s->boot0 ? 1 : 0);
+	else if (!strcmp(key, "timing"))
+		w = snprintf(out, cap, "%s", s->timing == SIM_TIMING_DATASHEET ? "datasheet"
+										 : "instant");
+	else if (!strcmp(key, "leave"))
+		w = s->leave_set ? snprintf(out, cap, "%s", s->leave == L4_LEAVE_JUMP ? "jump"
+										    : "reset")
+				 : 0;
+	else if (!strcmp(key, "ob-reset"))
+		w = s->ob_reset_set ? snprintf(out, cap, "%s", s->ob_reset == L4_OB_RESET_SYSTEM
+								       ? "system" : "option-load")
+				    : 0;
+	else if (!strcmp(key, "image"))
+		w = !s->image[0] ? 0
+		    : s->image_addr_set ? snprintf(out, cap, "%s@0x%08X", s->image,
+						   (unsigned)s->image_addr)
+					: snprintf(out, cap, "%s", s->image);
+	else if (!strcmp(key, "manifest"))
+		w = snprintf(out, cap, "%s", d->manifest_tolerant ? "tolerant" : "wait-reset");
+	else if (!strcmp(key, "will-detach"))
+		w = snprintf(out, cap, "%d", d->will_detach ? 1 : 0);
+	else if (!strcmp(key, "upload"))
+		w = snprintf(out, cap, "%d", d->can_upload ? 1 : 0);
+	else if (!strcmp(key, "xfer"))
+		w = snprintf(out, cap, "%u", (unsigned)d->transfer_size);
+	else if (!strcmp(key, "mps0"))
+		w = snprintf(out, cap, "%u", (unsigned)d->max_packet0);
+	else if (!strcmp(key, "serial") || !strcmp(key, "quirk"))
+		return DFU_E_INVAL; /* repeatable: sim_board_spec_format writes them */
+	else
+		return DFU_E_NOTFOUND;
+	if (w < 0 || (size_t)w >= cap)
+		return w < 0 ? DFU_E_INVAL : DFU_E_NOSPACE;
+	return w > 0;
+}
+
+/* ", key=value" at out[*len]; false when it does not fit. */
+static bool put_item(char *out, size_t cap, size_t *len, const char *key, const char *value)
+{
+	int w = snprintf(out + *len, cap - *len, ",%s=%s", key, value);
+
+	if (w < 0 || (size_t)w >= cap - *len)
+		return false;
+	*len += (size_t)w;
+	return true;
+}
+
+int sim_board_spec_format(const struct sim_board_spec *s, char *out, size_t cap)
+{
+	char v[SIM_BOARD_SPEC_IMAGE_MAX + 16];
+	size_t len;
+	int w = snprintf(out, cap, "%s", sim_board_spec_chip_name(s));
+
+	if (w < 0 || (size_t)w >= cap)
+		return DFU_E_NOSPACE;
+	len = (size_t)w;
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *k = keys[i].name;
+
+		/* serial=shared sets a quirk without the quirk key */
+		if (!strcmp(k, "chip") || (!(s->given & (1u << i)) && strcmp(k, "quirk")))
+			continue;
+		if (!strcmp(k, "serial")) {
+			for (unsigned n = 0; n < s->nserials; n++)
+				if (!put_item(out, cap, &len, k, s->serials[n]))
+					return DFU_E_NOSPACE;
+		} else if (!strcmp(k, "quirk")) {
+			for (size_t q = 0; q < NQUIRKS; q++)
+				if ((s->quirks & quirks[q].bit) &&
+				    !put_item(out, cap, &len, k, quirks[q].name))
+					return DFU_E_NOSPACE;
+		} else if (sim_board_spec_value(s, k, v, sizeof(v)) == 1) {
+			if (!put_item(out, cap, &len, k, v))
+				return DFU_E_NOSPACE;
+		}
+	}
+	return (int)len;
+}
+
 /* ---- what the boards get ---- */
 
 void sim_board_spec_board_config(const struct sim_board_spec *s, size_t i,

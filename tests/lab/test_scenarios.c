@@ -56,9 +56,11 @@ static void test_unknown_command_suggests_the_closest(void **st)
 						       "'frobnicate'");
 	expect_error("chip stm32l412xb\nexpect rnus rom\n",
 		     "scenarios/x.scn:2: expect: unknown expectation 'rnus'; did you mean 'runs'?");
+	/* the chip line's words are the board specification's (sim/board_spec.h) */
 	expect_error("chip stm32l412xb quirk erase-stal\n",
-		     "scenarios/x.scn:1: chip: unknown quirk 'erase-stal'; did you mean "
-		     "'erase-stall'?");
+		     "scenarios/x.scn:1: chip: quirk erase-stal: no such quirk; known quirks: "
+		     "erase-stall, xfer-1024, leave-no-status, shared-serial, layout-garbage, "
+		     "ob-power-loss");
 }
 
 static void test_bad_arguments_are_named(void **st)
@@ -78,7 +80,8 @@ static void test_bad_arguments_are_named(void **st)
 	expect_error("chip stm32l412xb\nexpect log 0 \"unterminated\n",
 		     "scenarios/x.scn:2: unterminated quoted string");
 	expect_error("chip stm32l412xb timing slow\n",
-		     "scenarios/x.scn:1: chip: timing is datasheet or instant, not 'slow'");
+		     "scenarios/x.scn:1: chip: timing slow: not a timing mode; use instant or "
+		     "datasheet");
 	expect_error("chip stm32l412xb\nexpect runs app lockup\n",
 		     "scenarios/x.scn:2: expect runs: board number must be 0, 1, ..., not 'app'");
 	expect_error("# nothing\n", "scenarios/x.scn: no 'chip' line: a scenario starts by saying "
@@ -100,7 +103,7 @@ static void test_step_errors_stop_the_file_with_its_line(void **st)
 	struct scn_result r;
 	(void)st;
 	assert_int_equal(run_text("chip stm32l476rg\npower-on 0\n", &r), -1);
-	assert_string_equal(r.msg, "scenarios/x.scn:1: chip: stm32l476rg is not emulated: "
+	assert_string_equal(r.msg, "scenarios/x.scn:1: chip: chip stm32l476rg: not supported: "
 				   "STM32L47x/L48x have no flash-empty check and boot by dual-bank "
 				   "BFB2 rules (AN2606 pattern 7); not modelled");
 	assert_int_equal(run_text("chip stm32l412xb\nexpect exit 0\n", &r), -1);

@@ -101,14 +101,15 @@ static void test_a_failed_expectation_over_usbip_names_its_line(void **st)
 /* A dfu-sim started by one backend, attached to by another. */
 static void test_attach_to_a_running_dfu_sim_and_refuse_a_mismatch(void **st)
 {
-	struct scn_chip chip = { .profile = "stm32l412xb", .count = 2, .datasheet_timing = true,
-				 .leave = -1 };
+	struct sim_board_spec chip;
 	void *owner = scn_usbip_new(&spawn);
 	struct scn_usbip_config att = { 0 };
 	struct scn_options o = { .ops = &scn_usbip_ops, .be_config = &att };
 	struct scn_result r;
 	char msg[256], want[300];
 	(void)st;
+	assert_int_equal(sim_board_spec_parse(&chip, "stm32l412xb,count=2,timing=datasheet", msg,
+					      sizeof(msg)), 0);
 
 	assert_non_null(owner);
 	alarm(60);
@@ -118,7 +119,8 @@ static void test_attach_to_a_running_dfu_sim_and_refuse_a_mismatch(void **st)
 	att.ctl = scn_usbip_ctl(owner);
 	assert_int_equal(scn_run_file(SCENARIOS "/seed-trap-power-cycle.scn", &o, &r), 0);
 
-	assert_int_equal(scn_run_text("x.scn", "chip stm32l412xb count 3\n", &o, &r), -1);
+	assert_int_equal(scn_run_text("x.scn", "chip stm32l412xb count 3 timing datasheet\n", &o,
+				      &r), -1);
 	snprintf(want, sizeof(want),
 		 "x.scn:1: chip: the dfu-sim at %s serves 2 board(s); the chip line asks for 3 "
 		 "(start it with --count 3)",
@@ -130,7 +132,8 @@ static void test_attach_to_a_running_dfu_sim_and_refuse_a_mismatch(void **st)
 		 "line asks for stm32l432kc (restart it with --chip)",
 		 att.addr);
 	assert_string_equal(r.msg, want);
-	assert_int_equal(scn_run_text("x.scn", "chip stm32l412xb quirk xfer-1024\n", &o, &r), -1);
+	assert_int_equal(scn_run_text("x.scn", "chip stm32l412xb timing datasheet quirk xfer-1024\n",
+				      &o, &r), -1);
 	assert_non_null(strstr(r.msg, "with quirks 0x0; the chip line asks for 0x"));
 	att.ctl = NULL;
 	assert_int_equal(scn_run_text("x.scn", "chip stm32l412xb\n", &o, &r), -1);
@@ -156,19 +159,20 @@ static void test_a_dfu_sim_that_cannot_start_is_named(void **st)
 				   "message)");
 	bad.dfu_sim = DFULAB_DFU_SIM;
 	assert_int_equal(scn_run_text("x.scn", "chip stm32l476rg\n", &o, &r), -1);
-	assert_non_null(strstr(r.msg, "x.scn:1: chip: stm32l476rg is not emulated: "));
+	assert_non_null(strstr(r.msg, "x.scn:1: chip: chip stm32l476rg: not supported: "));
 }
 
 /* dfu-flash as a function, with its own transports, on a dfu-sim child. */
 static void test_dfu_flash_usbip_seed_command_exits_3_with_the_diagnosis(void **st)
 {
-	struct scn_chip chip = { .profile = "stm32l412xb", .count = 1, .leave = -1 };
+	struct sim_board_spec chip;
 	void *be = scn_usbip_new(&spawn);
 	char msg[256], fw[200], text[4096];
 	FILE *out = tmpfile(), *err = tmpfile(), *w;
 	uint8_t img[4096];
 	size_t n;
 	(void)st;
+	assert_int_equal(sim_board_spec_parse(&chip, "stm32l412xb", msg, sizeof(msg)), 0);
 
 	assert_non_null(be);
 	assert_non_null(out);

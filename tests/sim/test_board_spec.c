@@ -494,6 +494,54 @@ static void test_help_lists_every_key_with_its_default_and_every_quirk(void **st
 	assert_non_null(strstr(list, "(default 1024)"));
 }
 
+static void test_a_spec_written_back_parses_to_the_same_boards(void **st)
+{
+	static const char *const texts[] = {
+		"stm32l412xb",
+		"stm32l432kc,count=3,timing=datasheet,leave=jump,ob-reset=system,boot0=1,"
+		"quirk=xfer-1024,quirk=erase-stall,serial=A1,serial=B2,app=dfu-runtime",
+		"stm32l412xb,serial=shared",
+		"dfu11,count=2,manifest=wait-reset,will-detach=1,upload=0,xfer=512,mps0=32",
+	};
+	struct sim_board_spec a, b;
+	char text[600], again[600], m[300];
+	(void)st;
+
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		assert_int_equal(sim_board_spec_parse(&a, texts[t], m, sizeof(m)), 0);
+		assert_true(sim_board_spec_format(&a, text, sizeof(text)) > 0);
+		assert_int_equal(sim_board_spec_parse(&b, text, m, sizeof(m)), 0);
+		assert_true(sim_board_spec_format(&b, again, sizeof(again)) > 0);
+		assert_string_equal(text, again);
+		assert_int_equal(a.kind, b.kind);
+		assert_ptr_equal(a.profile, b.profile);
+		assert_int_equal(a.count, b.count);
+		assert_int_equal(a.boot0, b.boot0);
+		assert_int_equal(a.timing, b.timing);
+		assert_int_equal(a.leave_set, b.leave_set);
+		assert_int_equal(a.leave, b.leave);
+		assert_int_equal(a.ob_reset_set, b.ob_reset_set);
+		assert_int_equal(a.ob_reset, b.ob_reset);
+		assert_int_equal(a.app, b.app);
+		assert_int_equal(a.quirks, b.quirks);
+		assert_int_equal(a.nserials, b.nserials);
+		assert_memory_equal(&a.dfu11.transfer_size, &b.dfu11.transfer_size,
+				    sizeof(a.dfu11.transfer_size));
+		assert_int_equal(a.dfu11.manifest_tolerant, b.dfu11.manifest_tolerant);
+		assert_int_equal(a.dfu11.max_packet0, b.dfu11.max_packet0);
+	}
+	/* only what was given is written: the defaults are the same everywhere */
+	assert_int_equal(sim_board_spec_parse(&a, "stm32l412xb,count=2", m, sizeof(m)), 0);
+	assert_true(sim_board_spec_format(&a, text, sizeof(text)) > 0);
+	assert_string_equal(text, "stm32l412xb,count=2");
+	assert_int_equal(sim_board_spec_value(&a, "timing", text, sizeof(text)), 1);
+	assert_string_equal(text, "instant");
+	assert_int_equal(sim_board_spec_value(&a, "leave", text, sizeof(text)), 0);
+	assert_int_equal(sim_board_spec_value(&a, "quirk", text, sizeof(text)), DFU_E_INVAL);
+	assert_int_equal(sim_board_spec_value(&a, "colour", text, sizeof(text)), DFU_E_NOTFOUND);
+	assert_int_equal(sim_board_spec_format(&a, text, 8), DFU_E_NOSPACE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_an_at_sign_in_an_existing_file_name_stays_in_the_name),
 		cmocka_unit_test(test_the_quirk_table_covers_every_quirk_bit_once),
 		cmocka_unit_test(test_help_lists_every_key_with_its_default_and_every_quirk),
+		cmocka_unit_test(test_a_spec_written_back_parses_to_the_same_boards),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,18 +26,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/board_spec.h"
+
 #define SCN_MAX_BOARDS 8
 #define SCN_MSG_MAX 512
-
-/* What the `chip` command asks for. */
-struct scn_chip {
-	const char *profile;	/* "stm32l412xb" */
-	unsigned count;		/* boards, 1..SCN_MAX_BOARDS */
-	bool datasheet_timing;	/* else instant */
-	int leave;		/* -1: the profile's; else enum l4_leave_action */
-	bool app_dfu_runtime;	/* else a silent application */
-	unsigned quirks;	/* SIM_QUIRK_* */
-};
 
 enum scn_power {
 	SCN_POWER_ON,
@@ -65,7 +57,7 @@ struct scn_board_ops {
 	/* A backend for one scenario, from `config` (scn_options.be_config);
 	 * NULL when out of memory. teardown() frees it. */
 	void *(*create)(const void *config);
-	int (*setup)(void *be, const struct scn_chip *chip, char *msg, size_t cap);
+	int (*setup)(void *be, const struct sim_board_spec *chip, char *msg, size_t cap);
 	/* Factory content in main flash before anything runs. */
 	int (*preload)(void *be, unsigned dev, const uint8_t *data, size_t len, char *msg,
 		       size_t cap);
@@ -123,9 +115,6 @@ void scn_usbip_free(void *be);
 const char *scn_usbip_addr(const void *be);
 const char *scn_usbip_ctl(const void *be);
 const char *scn_usbip_ready_line(const void *be);
-
-/* dfu-sim's --quirk name of one SIM_QUIRK_* bit, or NULL. */
-const char *scn_quirk_name(unsigned bit);
 
 struct scn_options {
 	FILE *log;		/* narration (each command, failed expectations); NULL: none */

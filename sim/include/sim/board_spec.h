@@ -113,6 +113,18 @@ void sim_board_spec_board_config(const struct sim_board_spec *s, size_t i,
 void sim_board_spec_dfu11_config(const struct sim_board_spec *s, size_t i,
 				 struct sim_dfu11_config *cfg);
 
+/* The value of one key as the grammar writes it ("datasheet", "2",
+ * "jump"): 1 with it in `out`, 0 when the key has no value (leave and
+ * ob-reset left to the profile, no image), DFU_E_INVAL for the repeatable
+ * serial and quirk, DFU_E_NOTFOUND for an unknown key, DFU_E_NOSPACE. */
+int sim_board_spec_value(const struct sim_board_spec *s, const char *key, char *out, size_t cap);
+
+/* The spec back in its list form, "CHIP[,key=value]...", with the keys
+ * that were given (the others are the defaults everywhere), repeatable
+ * ones once per value: what another front end (a dfu-sim started for a
+ * scenario) parses into the same boards. The length, or DFU_E_NOSPACE. */
+int sim_board_spec_format(const struct sim_board_spec *s, char *out, size_t cap);
+
 /* The chip's name as the spec writes it: a profile name or "dfu11". */
 const char *sim_board_spec_chip_name(const struct sim_board_spec *s);
 
