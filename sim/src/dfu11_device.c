@@ -248,16 +248,6 @@ void sim_dfu11_bus_reset(struct sim_dfu11 *d, uint64_t now_us)
 	d->dl_started = false;
 }
 
-void sim_dfu11_unplug(struct sim_dfu11 *d)
-{
-	d->mode = SIM_DFU11_OFF;
-}
-
-void sim_dfu11_plug(struct sim_dfu11 *d, bool app)
-{
-	switch_to(d, app ? SIM_DFU11_APP : SIM_DFU11_DFU);
-}
-
 /* ---- as a device on a port ---- */
 
 static bool bus_on_bus(void *dev)
@@ -303,11 +293,13 @@ static void bus_power(void *dev, bool on, uint64_t now_us)
 {
 	struct sim_dfu11 *d = dev;
 
+	/* Unplugged: off the bus. Plugged in again: as at power-on, the
+	 * firmware if one was manifested, else DFU mode. */
 	(void)now_us;
 	if (!on)
-		sim_dfu11_unplug(d);
+		d->mode = SIM_DFU11_OFF;
 	else if (d->mode == SIM_DFU11_OFF)
-		sim_dfu11_plug(d, d->manifested);
+		switch_to(d, d->manifested ? SIM_DFU11_APP : SIM_DFU11_DFU);
 }
 
 static const struct sim_bus_dev_ops dfu11_bus_ops = {

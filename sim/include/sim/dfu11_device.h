@@ -91,9 +91,6 @@ enum usb_xfer_result sim_dfu11_control(struct sim_dfu11 *d, struct usb_ctrl_xfer
 void sim_dfu11_tick(struct sim_dfu11 *d, uint64_t now_us);
 /* The host reset the bus. */
 void sim_dfu11_bus_reset(struct sim_dfu11 *d, uint64_t now_us);
-/* Unplug (mode OFF) and plug in again (DFU or application, as at power on). */
-void sim_dfu11_unplug(struct sim_dfu11 *d);
-void sim_dfu11_plug(struct sim_dfu11 *d, bool app);
 
 /* The device on a port (bus_device.h), with tick. Power on plugs it in as
  * at power-up: the "firmware" if one was manifested (or it was started in
