@@ -552,9 +552,37 @@ static void test_import_answering_another_busid_is_not_used(void **st)
 	alarm(0);
 }
 
+/* dfu-sim --chip dfu11: plain DFU 1.1 devices on the same server, flashed
+ * and read back by dfu-flash --usbip (block numbers from 0, no DfuSe). */
+static void test_dfu_sim_exports_plain_dfu_1_1_devices_that_dfu_flash_flashes(void **st)
+{
+	const char *args[] = { "--chip", "dfu11", "--count", "2", NULL };
+	struct fx *f = fx_new_args(args);
+	uint8_t back[IMAGE_SIZE];
+	FILE *up;
+	(void)st;
+
+	assert_int_equal(run(f, "--usbip", f->addr, "-l"), 0);
+	assert_int_equal(count_of(f->out, "Found DFU: [1209:0001]"), 2);
+	assert_non_null(strstr(f->out, "path=\"1-2\""));
+	if (run(f, "--usbip", f->addr, "-p", "1-2", "-D", f->fw) != 0)
+		fail_msg("%s", f->err);
+	assert_non_null(strstr(f->err, "dfu-flash: wrote 16384 bytes in 16 blocks of 1024; "
+				       "manifested"));
+	if (run(f, "--usbip", f->addr, "-p", "1-2", "-U", f->up) != 0)
+		fail_msg("%s", f->err);
+	up = fopen(f->up, "rb");
+	assert_non_null(up);
+	assert_int_equal(fread(back, 1, sizeof(back), up), IMAGE_SIZE);
+	fclose(up);
+	assert_memory_equal(back, f->image, IMAGE_SIZE);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dfu_sim_exports_plain_dfu_1_1_devices_that_dfu_flash_flashes),
 		cmocka_unit_test(test_list_over_usbip_shows_four_alt_settings_per_device),
 		cmocka_unit_test(test_seed_command_over_usbip_exits_3_and_power_cycle_runs_the_app),
 		cmocka_unit_test(test_reload_option_bytes_on_the_second_device_runs_the_app),
