@@ -498,8 +498,8 @@ static void test_a_spec_written_back_parses_to_the_same_boards(void **st)
 {
 	static const char *const texts[] = {
 		"stm32l412xb",
-		"stm32l432kc,count=3,timing=datasheet,leave=jump,ob-reset=system,boot0=1,"
-		"quirk=xfer-1024,quirk=erase-stall,serial=A1,serial=B2,app=dfu-runtime",
+		("stm32l432kc,count=3,timing=datasheet,leave=jump,ob-reset=system,boot0=1,"
+		 "quirk=xfer-1024,quirk=erase-stall,serial=A1,serial=B2,app=dfu-runtime"),
 		"stm32l412xb,serial=shared",
 		"dfu11,count=2,manifest=wait-reset,will-detach=1,upload=0,xfer=512,mps0=32",
 	};
