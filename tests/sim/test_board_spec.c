@@ -542,6 +542,31 @@ static void test_a_spec_written_back_parses_to_the_same_boards(void **st)
 	assert_int_equal(sim_board_spec_format(&a, text, 8), DFU_E_NOSPACE);
 }
 
+/* docs/boards.md documents the keys by quoting the table's own help text:
+ * the page and the table cannot drift apart. */
+static void test_the_documentation_quotes_the_key_table(void **st)
+{
+	static char doc[32768], help[16384];
+	FILE *f = fopen(DFULAB_TEST_DATA "/../../docs/boards.md", "r");
+	FILE *h = tmpfile();
+	size_t n;
+	(void)st;
+
+	assert_non_null(f);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[n] = '\0';
+	fclose(f);
+	assert_non_null(h);
+	sim_board_spec_help(h, SIM_BOARD_SPEC_FORM_LIST);
+	rewind(h);
+	n = fread(help, 1, sizeof(help) - 1, h);
+	help[n] = '\0';
+	fclose(h);
+	if (!strstr(doc, help))
+		fail_msg("docs/boards.md does not quote the key table; replace its block with:\n%s",
+			 help);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_the_quirk_table_covers_every_quirk_bit_once),
 		cmocka_unit_test(test_help_lists_every_key_with_its_default_and_every_quirk),
 		cmocka_unit_test(test_a_spec_written_back_parses_to_the_same_boards),
+		cmocka_unit_test(test_the_documentation_quotes_the_key_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
