@@ -7,44 +7,36 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cli_harness.h"
 #include "host/cli.h"
 #include "lab/sim_xport.h"
 #include "sim/board_spec.h"
 
 static char out[16384], err[4096];
 
-static void slurp(FILE *f, char *buf, size_t cap)
+/* dfu-flash ARGS... (NULL-terminated) with its own transports, --sim
+ * among them. */
+static int flash(const char *first, ...)
 {
-	size_t n;
-	rewind(f);
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
+	const struct cli_capture c = { out, err, sizeof(out), sizeof(err) };
+	const char *const lead[] = { first, NULL };
+	va_list ap;
+	int rc;
 
-static int flash(char **argv)
-{
-	FILE *o = tmpfile(), *e = tmpfile();
-	int argc = 0, rc;
-
-	while (argv[argc])
-		argc++;
-	rc = dfu_flash_main(argc, argv, o, e);
-	slurp(o, out, sizeof(out));
-	slurp(e, err, sizeof(err));
+	va_start(ap, first);
+	rc = cli_run_args(NULL, &c, lead, ap);
+	va_end(ap);
 	return rc;
 }
 
 static void test_keys_the_old_sim_grammar_refused_are_accepted(void **st)
 {
-	char *argv[] = { "dfu-flash", "--sim", "stm32l412xb,app=dfu-runtime,quirk=xfer-1024",
-			 "-l", NULL };
 	(void)st;
-	assert_int_equal(flash(argv), 0);
+	assert_int_equal(flash("--sim", "stm32l412xb,app=dfu-runtime,quirk=xfer-1024", "-l", NULL),
+			 0);
 	/* a board whose application has a DFU run-time interface, not yet booted:
 	 * the ROM answers, with its four alt settings */
 	assert_non_null(strstr(out, "[0483:df11]"));
@@ -54,53 +46,38 @@ static void test_keys_the_old_sim_grammar_refused_are_accepted(void **st)
 /* BOOT0 high: an image in flash would otherwise run instead of the ROM. */
 static void test_an_image_key_preloads_main_flash_before_power_on(void **st)
 {
-	char img[256], up[256];
+	struct cli_files files;
 	uint8_t bytes[64], back[64];
 	char spec[400];
-	char *argv[] = { "dfu-flash", "--sim", spec, "-a", "0", "-s", "0x08000000:64", "-U", up,
-			 NULL };
-	FILE *f;
 	(void)st;
 
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		bytes[i] = (uint8_t)(i * 7 + 1);
-	snprintf(img, sizeof(img), "%s/sim-xport-%ld.bin", DFULAB_TEST_TMP, (long)getpid());
-	snprintf(up, sizeof(up), "%s/sim-xport-%ld.up", DFULAB_TEST_TMP, (long)getpid());
-	f = fopen(img, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(bytes, 1, sizeof(bytes), f), sizeof(bytes));
-	fclose(f);
-	unlink(up);
-	snprintf(spec, sizeof(spec), "stm32l412xb,boot0=1,image=%s", img);
-	if (flash(argv) != 0)
+	cli_files_init(&files, "sim_xport");
+	cli_write_file(files.fw, bytes, sizeof(bytes));
+	snprintf(spec, sizeof(spec), "stm32l412xb,boot0=1,image=%s", files.fw);
+	if (flash("--sim", spec, "-a", "0", "-s", "0x08000000:64", "-U", files.up, NULL) != 0)
 		fail_msg("%s", err);
-	f = fopen(up, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(back));
-	fclose(f);
+	assert_int_equal(cli_read_file(files.up, back, sizeof(back)), sizeof(back));
 	assert_memory_equal(back, bytes, sizeof(bytes));
-	unlink(up);
-	unlink(img);
+	cli_files_remove(&files);
 }
 
 static void test_errors_name_the_key_and_what_it_takes_as_dfu_sim_does(void **st)
 {
 	struct sim_board_spec s;
 	char want[600], msg[400];
-	char *bad[] = { "dfu-flash", "--sim", "stm32l412xb,boot0=2", "-l", NULL };
-	char *many[] = { "dfu-flash", "--sim", "stm32l412xb,count=17", "-l", NULL };
-	char *nochip[] = { "dfu-flash", "--sim", "stm32f999", "-l", NULL };
 	(void)st;
 
 	assert_int_equal(sim_board_spec_parse(&s, "stm32l412xb,boot0=2", msg, sizeof(msg)),
 			 DFU_E_USAGE);
 	snprintf(want, sizeof(want), "dfu-flash: --sim \"stm32l412xb,boot0=2\": %s", msg);
-	assert_int_equal(flash(bad), CLI_EXIT_USAGE);
+	assert_int_equal(flash("--sim", "stm32l412xb,boot0=2", "-l", NULL), CLI_EXIT_USAGE);
 	assert_non_null(strstr(err, want));
-	assert_int_equal(flash(many), CLI_EXIT_USAGE);
+	assert_int_equal(flash("--sim", "stm32l412xb,count=17", "-l", NULL), CLI_EXIT_USAGE);
 	assert_non_null(strstr(err, "count=17: at most 16 boards live in one process; dfu-sim "
 				    "serves more over USB/IP"));
-	assert_int_equal(flash(nochip), CLI_EXIT_USAGE);
+	assert_int_equal(flash("--sim", "stm32f999", "-l", NULL), CLI_EXIT_USAGE);
 	assert_non_null(strstr(err, "stm32f999"));
 }
 
@@ -119,9 +96,8 @@ static void test_the_defaults_are_the_board_specifications(void **st)
 
 static void test_help_lists_the_keys_from_the_spec_table(void **st)
 {
-	char *argv[] = { "dfu-flash", "-h", NULL };
 	(void)st;
-	assert_int_equal(flash(argv), 0);
+	assert_int_equal(flash("-h", NULL), 0);
 	for (size_t i = 0; i < sim_board_spec_key_count(); i++) {
 		char word[40];
 		if (!strcmp(sim_board_spec_key_at(i), "chip"))
