@@ -3,9 +3,9 @@
  * device, whatever carries the bytes.
  *
  * Like libusb's per-OS backends, every transport (libusb for real boards,
- * a USB/IP client for the emulator over TCP, and the in-process link to
- * struct sim_board for tests, fuzzers and the demo) fills one struct
- * xport_ops; the DFU session engine (dfu_session.h) only ever calls through
+ * a USB/IP client for a USB/IP server over TCP, and whatever a layer above
+ * supplies: the lab's in-process bus of emulated boards, a fuzzer's device
+ * made of input bytes) fills one struct xport_ops; the DFU session engine (dfu_session.h) only ever calls through
  * it and never knows which transport it has. The operations are the ones a
  * flasher needs and nothing more: list devices with their descriptors and
  * strings, open and close one, run a control transfer on ep0, reset the
