@@ -297,38 +297,16 @@ static int spec_flags(const struct sim_board_spec *chip, char *buf, size_t cap, 
 	return n;
 }
 
-static int start_child(struct usbip_be *t, const struct sim_board_spec *chip, char *msg, size_t cap)
+/* Start dfu-sim with argv, its stdout on a pipe (returned in *out_fd) and
+ * its stderr in the run directory. */
+static int spawn_child(struct usbip_be *t, const char *const *argv, int *out_fd, char *msg,
+		       size_t cap)
 {
-	const char *argv[64];
-	char spec[SIM_BOARD_SPEC_IMAGE_MAX + 512], keys[512];
-	char logpath[PATH_MAX + 8], errpath[PATH_MAX + 8];
+	char errpath[PATH_MAX + 8];
 	posix_spawn_file_actions_t fa;
-	int pipefd[2], n = 0, rc;
-	size_t got = 0;
-	uint64_t deadline;
+	int pipefd[2], rc;
 
-	find_dfu_sim(t);
-	snprintf(t->ctl, sizeof(t->ctl), "%s/ctl.sock", t->dir);
-	snprintf(logpath, sizeof(logpath), "%s/log", t->dir);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", t->dir);
-	argv[n++] = t->dfu_sim;
-	rc = spec_flags(chip, spec, sizeof(spec), keys, sizeof(keys), argv + n, 48);
-	if (rc < 0) {
-		snprintf(msg, cap, "the chip line does not fit dfu-sim's command line: %s",
-			 dfu_strerror(rc));
-		return rc;
-	}
-	n += rc;
-	argv[n++] = "--listen";
-	argv[n++] = "127.0.0.1";
-	argv[n++] = "--port";
-	argv[n++] = "0";
-	argv[n++] = "--ctl";
-	argv[n++] = t->ctl;
-	argv[n++] = "--log";
-	argv[n++] = logpath;
-	argv[n] = NULL;
-
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		snprintf(msg, cap, "pipe: %s", strerror(errno));
 		return DFU_E_IO;
@@ -346,27 +324,36 @@ static int start_child(struct usbip_be *t, const struct sim_board_spec *chip, ch
 			 strerror(rc));
 		return DFU_E_NOTFOUND;
 	}
-	/* Its ready line: "dfu-sim: serving ... on 127.0.0.1 port N; control socket P". */
-	deadline = mono_us() + READY_TIMEOUT_MS * 1000u;
+	*out_fd = pipefd[0];
+	return 0;
+}
+
+/* Its ready line, "dfu-sim: serving ... on 127.0.0.1 port N; control
+ * socket P", into t->ready (without the newline); closes fd. */
+static int read_ready_line(struct usbip_be *t, int fd, char *msg, size_t cap)
+{
+	uint64_t deadline = mono_us() + READY_TIMEOUT_MS * 1000u;
+	size_t got = 0;
+
 	while (!strchr(t->ready, '\n')) {
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint64_t now = mono_us();
 		ssize_t r;
 
 		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000u) + 1) <= 0) {
-			close(pipefd[0]);
+			close(fd);
 			stop_child(t);
 			snprintf(msg, cap, "%s printed no ready line within %d ms", t->dfu_sim,
 				 READY_TIMEOUT_MS);
 			return DFU_E_TIMEOUT;
 		}
-		r = read(pipefd[0], t->ready + got, sizeof(t->ready) - 1 - got);
+		r = read(fd, t->ready + got, sizeof(t->ready) - 1 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || got + (size_t)r >= sizeof(t->ready) - 1) {
 			char err[300];
 			int status = 0;
-			close(pipefd[0]);
+			close(fd);
 			if (r <= 0) {
 				waitpid(t->pid, &status, 0);
 				t->pid = 0;
@@ -381,19 +368,53 @@ static int start_child(struct usbip_be *t, const struct sim_board_spec *chip, ch
 		got += (size_t)r;
 		t->ready[got] = '\0';
 	}
-	close(pipefd[0]); /* dfu-sim prints nothing more on stdout */
+	close(fd); /* dfu-sim prints nothing more on stdout */
 	*strchr(t->ready, '\n') = '\0';
-	{
-		const char *port = strstr(t->ready, " port ");
-		unsigned long p = port ? strtoul(port + 6, NULL, 10) : 0;
-		if (!p || p > 65535) {
-			stop_child(t);
-			snprintf(msg, cap, "cannot find the port in dfu-sim's ready line \"%s\"",
-				 t->ready);
-			return DFU_E_PROTOCOL;
-		}
-		snprintf(t->addr, sizeof(t->addr), "127.0.0.1:%lu", p);
+	return 0;
+}
+
+/* A dfu-sim of our own for the chip line, on 127.0.0.1 and a free port. */
+static int start_child(struct usbip_be *t, const struct sim_board_spec *chip, char *msg, size_t cap)
+{
+	const char *argv[64];
+	char spec[SIM_BOARD_SPEC_IMAGE_MAX + 512], keys[512], logpath[PATH_MAX + 8];
+	const char *port;
+	unsigned long p;
+	int n = 0, rc, fd = -1;
+
+	find_dfu_sim(t);
+	snprintf(t->ctl, sizeof(t->ctl), "%s/ctl.sock", t->dir);
+	snprintf(logpath, sizeof(logpath), "%s/log", t->dir);
+	argv[n++] = t->dfu_sim;
+	rc = spec_flags(chip, spec, sizeof(spec), keys, sizeof(keys), argv + n, 48);
+	if (rc < 0) {
+		snprintf(msg, cap, "the chip line does not fit dfu-sim's command line: %s",
+			 dfu_strerror(rc));
+		return rc;
 	}
+	n += rc;
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "--port";
+	argv[n++] = "0";
+	argv[n++] = "--ctl";
+	argv[n++] = t->ctl;
+	argv[n++] = "--log";
+	argv[n++] = logpath;
+	argv[n] = NULL;
+	rc = spawn_child(t, argv, &fd, msg, cap);
+	if (rc == 0)
+		rc = read_ready_line(t, fd, msg, cap);
+	if (rc < 0)
+		return rc;
+	port = strstr(t->ready, " port ");
+	p = port ? strtoul(port + 6, NULL, 10) : 0;
+	if (!p || p > 65535) {
+		stop_child(t);
+		snprintf(msg, cap, "cannot find the port in dfu-sim's ready line \"%s\"", t->ready);
+		return DFU_E_PROTOCOL;
+	}
+	snprintf(t->addr, sizeof(t->addr), "127.0.0.1:%lu", p);
 	return 0;
 }
 
