@@ -203,8 +203,9 @@ static int flash(char **argv, const struct xport *transport)
 
 static void bench_inproc(const char *fw, unsigned reps)
 {
-	char *argv[] = { "dfu-flash", "--sim", "stm32l412xb", "-a", "0", "-i", "0", "-s",
-			 "0x08000000:mass-erase:force:leave", "-R", "-D", (char *)fw, NULL };
+	char *argv[] = { "dfu-flash", "--sim", "stm32l412xb,timing=datasheet", "-a", "0", "-i",
+			 "0", "-s", "0x08000000:mass-erase:force:leave", "-R", "-D", (char *)fw,
+			 NULL };
 	uint64_t best = UINT64_MAX;
 	unsigned long allocs = 0;
 	int rc = 0;
