@@ -1,6 +1,6 @@
 /* dfuse_layout.c - parse and format DfuSe memory-layout strings.
  *
- * Grammar, as dfu-util 0.11 reads it (spec/dfu-util-usbip-wireshark.md A3):
+ * Grammar, as dfu-util 0.11 reads it ([dfu-util-0.11], memory-layout string):
  *
  *   layout  = '@' name region { region } [ vendor-text ]
  *   name    = 1*( any byte but '/' )

@@ -333,7 +333,7 @@ static bool is_dfu_interface(const uint8_t *d)
  * after any alt of the same run of interface descriptors with this
  * bInterfaceNumber. ST's ROM puts a single functional descriptor after the
  * last alt of the interface (lsusb -v dumps of STM32F4 ROM bootloaders,
- * spec/sim-model.md), so without the run rule alts 0..n-2 would look
+ * [forum-stm32f4-lsusb]), so without the run rule alts 0..n-2 would look
  * function-less. Type 0x21 is also HID's class descriptor, so only 0x21s
  * that follow a DFU interface (class 0xFE, subclass 0x01) count. Returns the position of the
  * chosen descriptor, 0 for none (position 0 is the configuration

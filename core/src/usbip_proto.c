@@ -1,4 +1,5 @@
-/* usbip_proto.c - USB/IP 0x0111 messages, field by field (spec §B2, §B3). */
+/* usbip_proto.c - USB/IP 0x0111 messages, field by field ([usbip-protocol],
+ * [usbip-vhci]). */
 #include <string.h>
 
 #include "dfu/bytes.h"

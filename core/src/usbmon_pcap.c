@@ -1,5 +1,6 @@
 /* usbmon_pcap.c - pcap files of usbmon events, LINKTYPE_USB_LINUX_MMAPPED
- * (spec §C; Documentation/usb/usbmon.rst, struct usbmon_packet). */
+ * ([usbmon], [pcap-linktypes]: the kernel's Documentation/usb/usbmon.rst,
+ * struct usbmon_packet). */
 #include <string.h>
 
 #include "dfu/bytes.h"

@@ -1,11 +1,11 @@
 /*
  * cli_options.c - dfu-flash's command line into struct cli_opts.
  *
- * dfu-util 0.11's options keep their letters and meanings (spec §A1); the
- * parser is dfu-flash's own and stricter: a number with trailing junk, an
- * unknown -s modifier or a missing argument is a usage error (exit 64) that
- * names the option, the value and the fix. Nothing here opens a device or
- * a file.
+ * dfu-util 0.11's options keep their letters and meanings ([dfu-util-0.11],
+ * options); the parser is dfu-flash's own and stricter: a number with
+ * trailing junk, an unknown -s modifier or a missing argument is a usage
+ * error (exit 64) that names the option, the value and the fix. Nothing here
+ * opens a device or a file.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -2,13 +2,13 @@
  * cli_run.c - dfu-flash's job on one device, through the session engine
  * (--all, the same job on every matching device, is cli_all.c's).
  *
- * Order of work follows dfu-util 0.11 (spec §A2): files are loaded and the
- * upload file created before any USB traffic; then the device is opened,
- * and the DfuSe or plain path runs. What dfu-flash adds happens after the
- * job: when the device left (leave, -R, an option-byte write) it watches
- * for it to come back and says what it runs; an STM32 that comes back in
- * its ROM with the image intact is "flashed but not running" (exit 3), or
- * is fixed with an option-byte reload under --fix-empty-check.
+ * Order of work follows dfu-util 0.11 ([dfu-util-0.11], request sequences):
+ * files are loaded and the upload file created before any USB traffic; then
+ * the device is opened, and the DfuSe or plain path runs. What dfu-flash adds
+ * happens after the job: when the device left (leave, -R, an option-byte
+ * write) it watches for it to come back and says what it runs; an STM32 that
+ * comes back in its ROM with the image intact is "flashed but not running"
+ * (exit 3), or is fixed with an option-byte reload under --fix-empty-check.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -556,8 +556,8 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 	return 0;
 }
 
-/* dfu-util checks a valid suffix's IDs against the device found (spec
- * A4), exit 64; 0xFFFF matches anything. */
+/* dfu-util checks a valid suffix's IDs against the device found
+ * ([dfu-util-0.11], files), exit 64; 0xFFFF matches anything. */
 static bool suffix_ids_match(struct cli_job *j, const struct dfu_session *s)
 {
 	const struct dfu_suffix *x = &j->info.suffix;

@@ -425,7 +425,8 @@ static int choose_transfer(struct dfu_session *s)
 			 "control transfer may carry here)", s->xfer, DFU_SESSION_XFER_MAX);
 		s->xfer = DFU_SESSION_XFER_MAX;
 	}
-	/* dfu-util raises the transfer size to bMaxPacketSize0 (spec A1). */
+	/* dfu-util raises the transfer size to bMaxPacketSize0 ([dfu-util-0.11],
+	 * options). */
 	if (mps0 && s->xfer < mps0) {
 		snprintf(s->note, sizeof(s->note), "transfer size %u raised to "
 			 "bMaxPacketSize0 %u, as dfu-util does", s->xfer, mps0);

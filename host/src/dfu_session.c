@@ -37,7 +37,7 @@ void dfu_session_opts_default(struct dfu_session_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->ctrl_timeout_ms = 5000;
-	o->op_timeout_ms = 120000; /* dfu-util waits 35 s for an F4 mass erase */
+	o->op_timeout_ms = 120000; /* dfu-util waits 35 s for an STM32F4 mass erase */
 	o->max_zero_polls = 100;
 	o->max_stalls = 3;
 	o->reenum_timeout_ms = 3000;
@@ -377,7 +377,7 @@ static int poll_done(struct dfu_session *s, enum reset_mode mode)
 		if (rc == DFU_E_STALL && last_poll > 0 && stalls < s->o.max_stalls) {
 			/* STM32L4 ROM: the erase outlasts the bwPollTimeout it
 			 * reported, and GETSTATUS stalls meanwhile (dfu-util
-			 * ticket 40). Wait the same time again. */
+			 * ticket 40, [dfu-util-40]). Wait the same time again. */
 			stalls++;
 			s->stats.stalls_tolerated++;
 			rc = session_wait_poll(s, last_poll, &waited);
@@ -1032,8 +1032,9 @@ int dfu_session_leave(struct dfu_session *s, bool have_address, uint32_t address
 	return 0;
 
 left_silently:
-	/* ST's middleware stops USB before answering (stm32-mw-usb-device#23);
-	 * dfu-util 0.11 exits 74 here although the device did leave. */
+	/* ST's middleware stops USB before answering (stm32-mw-usb-device#23,
+	 * [st-mw-usbd-23]); dfu-util 0.11 exits 74 here although the device
+	 * did leave. */
 	s->left_silently = true;
 	s->gone = true;
 	s->err[0] = '\0';
@@ -1123,7 +1124,7 @@ int dfu_session_ob_write(struct dfu_session *s, const uint8_t *buf, size_t len)
 	if (rc < 0)
 		return session_xfer_fail(s, rc, "DFU_DNLOAD");
 	/* will-reset: the ROM applies the block, then resets with an option
-	 * load instead of answering again (sim-model.md, AN3156 §5.1). */
+	 * load instead of answering again ([model-ob-write], AN3156 §5.1). */
 	rc = poll_done(s, RESET_AFTER_BUSY);
 	if (rc < 0)
 		return rc;

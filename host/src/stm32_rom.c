@@ -2,10 +2,11 @@
  * stm32_rom.c - which STM32 ROM bootloader is this, and does its chip latch
  * the flash-empty flag.
  *
- * The option-byte alt's address names the family (stm32l4-bootloader.md
- * §2.2, S8): 0x1FFF7800 on L41x-L46x (and dual-bank L47x/L48x, which add a
- * bank-2 block at 0x1FFFF800 and have no empty check, §1.3), 0x1FF00000 on
- * L4R/L4S. L41x-L46x and L4R/L4S have PEMPTY (S5, S2 list).
+ * The option-byte alt's address names the family ([ob-block],
+ * [CubeProg-DB]): 0x1FFF7800 on L41x-L46x (and dual-bank L47x/L48x, which
+ * add a bank-2 block at 0x1FFFF800 and have no empty check,
+ * [empty-check-lines]), 0x1FF00000 on L4R/L4S. L41x-L46x and L4R/L4S have
+ * PEMPTY ([CMSIS-L4], the [KB-empty-check] list).
  */
 #include <string.h>
 

@@ -877,7 +877,7 @@ static int ui_control(void *ctx, struct xport_handle *h, const struct dfu_setup 
 
 /*
  * vhci resets the port locally and only forwards the re-enumeration that
- * follows (spec §B4); dfu-sim takes GET_DESCRIPTOR(DEVICE, 64) on a
+ * follows ([usbip-vhci]); dfu-sim takes GET_DESCRIPTOR(DEVICE, 64) on a
  * configured device as that reset. Then the device is configured again, as
  * libusb_reset_device leaves it. A device that re-enumerates closes the
  * import: DFU_E_NODEV.

@@ -270,7 +270,7 @@ int usbip_peek_command(const uint8_t *in, size_t len, struct dfu_diag *diag);
  * transfer_buffer_length data bytes, then (for isochronous pipes only)
  * number_of_packets 16-byte descriptors. This project exports no ISO
  * endpoint, so the codec treats every URB as non-ISO: number_of_packets is
- * carried but never sized (vhci sends stale values there, spec §B3).
+ * carried but never sized (vhci sends stale values there, [usbip-vhci]).
  * Encode writes header + OUT data from `data` and returns the size.
  * Decode returns the whole message size with *data pointing at the OUT
  * data (NULL for IN); DFU_E_TRUNCATED until all of it is there;

@@ -4,7 +4,7 @@
  *
  * The ROM bootloader announces itself as 0483:df11 with DfuSe alt settings
  * named "@Internal Flash" and "@Option Bytes"; where the option bytes live
- * tells the family apart (stm32l4-bootloader.md §1.3, §2.2). A chip with the
+ * tells the family apart ([empty-check-lines], [ob-block]). A chip with the
  * empty check (AN2606 patterns 6/16: FLASH_SR.PEMPTY) latches "flash empty"
  * at power-on and keeps booting the ROM after every system reset until the
  * next power-on or option-byte load, which is the trap dfu-flash diagnoses
