@@ -214,7 +214,7 @@ bool sim_app_start(struct sim_app *a, uint32_t vtor, uint64_t now_us)
 	a->detach = false;
 	a->running = sim_app_vector_valid(a->chip, vtor, a->why, sizeof(a->why));
 	if (!a->running) {
-		/* sim-model.md: an invalid vector table is modelled as a fault
+		/* [model-app]: an invalid vector table is modelled as a fault
 		 * (lockup), and nothing appears on the bus. */
 		alog(a, now_us, "vector table at 0x%08X: %s -> lockup, nothing on the USB bus", vtor,
 		     a->why);

@@ -1,16 +1,16 @@
 /*
  * l4_bootloader.c - the STM32L4 ROM USB DFU bootloader: ST's identity and
- * DfuSe command set (AN3156, S4) on the device core, driven by core's shared
+ * DfuSe command set (AN3156) on the device core, driven by core's shared
  * DFU state machine (dfu_fsm), acting on the emulated chip.
  *
- * Every answer follows shared/spec/sim-model.md "DfuSe command semantics":
+ * Every answer follows [model-dfuse] (docs/sources.md):
  * a command or block is stored at DNLOAD and runs at the next GETSTATUS,
  * which reports dfuDNBUSY with the modelled duration as bwPollTimeout; the
  * GETSTATUS after that reports dfuDNLOAD-IDLE or dfuERROR. The state
  * machine decides what is legal in which state; this file decides only
  * what a command does to the chip and which status it ends with.
  *
- * Modelling choices made here (sim-model.md names the others):
+ * Modelling choices made here (docs/sources.md section 7 names the others):
  *  - A malformed command (unknown opcode, wrong length) or a block 1 is
  *    stalled at its DNLOAD: dfuERROR / errSTALLEDPKT.
  *  - Addresses are checked against the selected alt's layout string (parsed
@@ -24,7 +24,7 @@
  *    what the L4 ROM keeps there; it reads as zeros.
  *  - Results of the chip map to statuses: PROGERR and a used OTP double word
  *    -> errPROG, read protection -> errVENDOR, address or size -> errTARGET.
- * Quirks (SIM_QUIRK_*, field reports in prior-art.md) are described where
+ * Quirks (SIM_QUIRK_*, field reports in [model-quirks]) are described where
  * they act.
  */
 #include <stdarg.h>
@@ -45,7 +45,8 @@
 #define ALT_FEATURE 3
 
 /* SIM_QUIRK_XFER_1024: what an early L43x ROM programs of a longer block
- * (F3: transfers above 1024 bytes corrupt; `-t 1024` fixes them). */
+ * ([forum-L432-dfu]: transfers above 1024 bytes corrupt; `-t 1024` fixes
+ * them). */
 #define QUIRK_XFER_LIMIT 1024
 
 /* SIM_QUIRK_LAYOUT_GARBAGE: text after the alt-0 layout, non-ASCII first,
@@ -210,7 +211,7 @@ static void run_command(struct sim_bootloader *r, uint64_t now, struct outcome *
 		rc = l4_read_unprotect(r->chip, now, &o->duration_us);
 		if (rc == L4_OK) {
 			/* AN3156 §3/§5.1: the device disconnects and resets; the
-			 * reset is an option load (sim-model.md). */
+			 * reset is an option load ([model-ob-write]). */
 			rlog(r, now, "read unprotect done: the device disconnects and resets with "
 				     "option-byte reload");
 			o->event = SIM_ROM_EV_OPTION_LOAD;
@@ -230,9 +231,9 @@ static int write_flash(struct sim_bootloader *r, uint32_t address, uint64_t now,
 
 	if ((r->cfg.quirks & SIM_QUIRK_XFER_1024) && len > QUIRK_XFER_LIMIT &&
 	    l4_chip_rdp_level(r->chip) == 0) {
-		/* F3: the early L43x ROM corrupts longer blocks; modelled as
-		 * only the first 1024 bytes programmed and OK reported, so only
-		 * a read-back shows it. */
+		/* [forum-L432-dfu]: the early L43x ROM corrupts longer
+		 * blocks; modelled as only the first 1024 bytes programmed and
+		 * OK reported, so only a read-back shows it. */
 		rlog(r, now,
 		     "quirk XFER_1024: only the first %u of %zu bytes at 0x%08X are programmed; "
 		     "OK reported",
@@ -267,7 +268,7 @@ static int write_option_bytes(struct sim_bootloader *r, uint32_t address, uint64
 		return rc;
 	}
 	/* AN3156 §5.1: the ROM resets after an option write and answers no
-	 * second GETSTATUS; the reset is an option load (sim-model.md). */
+	 * second GETSTATUS; the reset is an option load ([model-ob-write]). */
 	rlog(r, now, "option bytes written: the device disconnects and resets with option-byte "
 		     "reload");
 	o->event = SIM_ROM_EV_OPTION_LOAD;
@@ -501,7 +502,7 @@ static int build_usb(struct sim_bootloader *r)
 {
 	const struct l4_profile *p = r->p;
 	const struct usb_device_desc dd = {
-		.bcdUSB = 0x0100, /* modelling choice: F4 ROM dumps (F9) */
+		.bcdUSB = 0x0100, /* modelling choice: STM32F4 ROM dumps, [forum-stm32f4-lsusb] */
 		.bDeviceClass = 0,
 		.bDeviceSubClass = 0,
 		.bDeviceProtocol = 0,

@@ -3,10 +3,11 @@
  * load, the flash-empty flag (PEMPTY), boot selection and the application
  * check.
  *
- * What survives which reset follows the table in shared/spec/sim-model.md:
- * the loaded FLASH_OPTR/WRP copies and PEMPTY change only at power-on and at
- * option-byte load (RM0394 text in S9; S1); a system reset keeps them, which
- * is the whole "first flash" trap (S1, S2, F1, F4, F5).
+ * What survives which reset follows the table of [model-reset] in
+ * docs/sources.md: the loaded FLASH_OPTR/WRP copies and PEMPTY change only at
+ * power-on and at option-byte load (RM0394; [efton-g44]); a system reset
+ * keeps them, which is the whole "first flash" trap ([efton-g44],
+ * [KB-empty-check], [forum-virgin-L412], [stm32flash-180], [stlink-1482]).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -212,8 +213,8 @@ static uint32_t first_flash_word(const struct l4_chip *c)
 	return dfu_get_le32(c->flash);
 }
 
-/* RM0394 (S9), S1, S2: PEMPTY is set when the word at the start of main
- * flash reads 0xFFFFFFFF, sampled only here. */
+/* RM0394, [efton-g44], [KB-empty-check]: PEMPTY is set when the word at
+ * the start of main flash reads 0xFFFFFFFF, sampled only here. */
 static void pempty_sample(struct l4_chip *c, enum l4_reset_kind kind)
 {
 	c->pempty = c->p->empty_check && first_flash_word(c) == 0xFFFFFFFFu;
@@ -259,7 +260,7 @@ enum l4_boot_target l4_chip_boot_select(const struct l4_chip *c, char *why, size
 		put(why, cap, "RDP level 2 -> main flash (system memory and SRAM boot disabled)");
 		return L4_BOOT_FLASH;
 	}
-	/* AN2606 pattern 16 (S3), option-bit meanings from S8. */
+	/* AN2606 pattern 16, option-bit meanings from [CubeProg-DB]. */
 	if (o.nswboot0) {
 		if (c->boot0_pin) {
 			t = o.nboot1 ? L4_BOOT_SYSTEM : L4_BOOT_SRAM;
@@ -275,7 +276,8 @@ enum l4_boot_target l4_chip_boot_select(const struct l4_chip *c, char *why, size
 			    pempty_history(c), l4_boot_target_name(t));
 		}
 	} else if (o.nboot0) {
-		/* Pattern 16 has no empty-check row for nSWBOOT0 = 0 (S3, S8). */
+		/* Pattern 16 has no empty-check row for nSWBOOT0 = 0 ([AN2606],
+		 * [CubeProg-DB]). */
 		t = L4_BOOT_FLASH;
 		put(why, cap, "nSWBOOT0=0, nBOOT0=1 -> %s (BOOT0 pin and PEMPTY ignored)",
 		    l4_boot_target_name(t));
@@ -343,7 +345,7 @@ void l4_chip_set_boot0(struct l4_chip *c, bool level, uint64_t now_us)
 void l4_chip_write_pempty(struct l4_chip *c, bool one, uint64_t now_us)
 {
 	c->now_us = now_us;
-	/* RM0394 (S9): writing 1 toggles PEMPTY, writing 0 has no effect. */
+	/* RM0394: writing 1 toggles PEMPTY, writing 0 has no effect. */
 	if (!one) {
 		l4_chip_log(c, "flash: software wrote 0 to PEMPTY: no effect (PEMPTY=%d)", c->pempty);
 		return;

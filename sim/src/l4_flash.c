@@ -3,11 +3,12 @@
  * bootloader performs them: read, double-word programming, page and mass
  * erase, write protection, option-byte write, Read Unprotect and OTP.
  *
- * Rules: RM0394 as transcribed in S9 (PROGERR unless the double word is
- * erased or the new value is all zeros), AN3156 (S4: WRP pages are silently
- * left unchanged, RDP refuses read/write/erase of main flash, the option
- * block is written whole), stm32l4-bootloader.md §2-§4. Everything else is a
- * modelling choice named where it is made, and listed in sim-model.md.
+ * Rules: RM0394 (PROGERR unless the double word is erased or the new value
+ * is all zeros), AN3156 (WRP pages are silently left unchanged, RDP refuses
+ * read/write/erase of main flash, the option block is written whole),
+ * [optr-layout], [ob-block] and [model-dfuse] in docs/sources.md. Everything
+ * else is a modelling choice named where it is made, and listed in
+ * docs/sources.md section 7.
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,8 +72,9 @@ static void wrp_pages(const struct l4_chip *c, uint32_t reg, uint32_t *start, ui
 {
 	struct l4_wrp_area a;
 
-	/* Only the low bits of STRT/END the layout gives the part exist (S5);
-	 * the bits above read back as programmed but do not take part. */
+	/* Only the low bits of STRT/END the layout gives the part exist
+	 * ([CMSIS-L4]); the bits above read back as programmed but do not
+	 * take part. */
 	l4_wrp_decode(c->p->ob_layout, reg, &a);
 	*start = a.start;
 	*end = a.end;
@@ -139,7 +141,8 @@ int l4_mem_read(const struct l4_chip *c, uint32_t address, uint8_t *out, size_t 
 		return L4_OK;
 	}
 
-	dfu_put_le16(size_reg, (uint16_t)(p->flash_size / 1024)); /* KiB, LE16 (S7, S8) */
+	/* KiB, LE16 ([OpenOCD-L4], [CubeProg-DB]) */
+	dfu_put_le16(size_reg, (uint16_t)(p->flash_size / 1024));
 	bl_id[0] = p->bootloader_id;
 	memset(feature, 0, sizeof(feature));
 	for (i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
@@ -335,8 +338,9 @@ int l4_ob_write(struct l4_chip *c, uint32_t address, const uint8_t *data, size_t
 	}
 
 	/* Only the register words count: the complements are the hardware's
-	 * business and are regenerated (modelling choice; S8 layout, §2.2).
-	 * PCROP cannot be written through the ROM (S3 known limitation). */
+	 * business and are regenerated (modelling choice; [CubeProg-DB] layout,
+	 * [ob-block]). PCROP cannot be written through the ROM ([AN2606] known
+	 * limitation). */
 	optr = dfu_get_le32(data + L4_OB_OPTR) | p->ob_layout->optr_reserved;
 	wrp1ar = dfu_get_le32(data + L4_OB_WRP1AR);
 	wrp1br = dfu_get_le32(data + L4_OB_WRP1BR);

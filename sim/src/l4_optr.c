@@ -3,7 +3,7 @@
  *
  * Bit positions and widths are core's option-byte table (dfu/stm32_ob.h,
  * RM0394/RM0432), the rows the flasher decodes with; meanings from the
- * CubeProgrammer database (S8); stm32l4-bootloader.md §2.1.
+ * CubeProgrammer database ([CubeProg-DB]); see [optr-layout].
  */
 #include <stdio.h>
 
@@ -71,7 +71,8 @@ uint32_t l4_optr_encode(const struct l4_optr *o, uint32_t base)
 	return v;
 }
 
-/* 0xAA = level 0, 0xCC = level 2, anything else = level 1 (S8, RM0394). */
+/* 0xAA = level 0, 0xCC = level 2, anything else = level 1 ([CubeProg-DB],
+ * RM0394). */
 int l4_rdp_level(uint8_t rdp)
 {
 	return dfu_ob_rdp_level(rdp);

@@ -339,8 +339,8 @@ static enum usb_xfer_result standard(struct usb_device *d, struct usb_ctrl_xfer 
 	case USB_REQ_SET_FEATURE:
 		return feature(d, x, recipient, s->bRequest == USB_REQ_SET_FEATURE);
 	case USB_REQ_SET_ADDRESS:
-		/* vhci never forwards it (B4); a direct port may. The address
-		 * itself has no meaning here. */
+		/* vhci never forwards it ([usbip-vhci]); a direct port may.
+		 * The address itself has no meaning here. */
 		if (recipient != RECIP_DEVICE || s->wValue > 127)
 			return USB_XFER_STALL;
 		return USB_XFER_OK;

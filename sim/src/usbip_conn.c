@@ -1,6 +1,6 @@
 /*
  * usbip_conn.c - one USB/IP connection: bytes from the client in, replies
- * out (spec §B; vhci's rules in §B3).
+ * out ([usbip-protocol]; vhci's rules in [usbip-vhci]).
  *
  * Each connection is a small state machine over its input bytes: the
  * management phase (DEVLIST, IMPORT), then URBs. URBs are served
@@ -286,7 +286,7 @@ static void reply_import(struct usbip_conn *c, const char *busid)
 	} else if (describe_dev(s, (size_t)idx, &d, intf) < 0) {
 		/* As with Linux's usbip-host, an import does not reset the
 		 * device: vhci's port reset at attach stays on the client side
-		 * (spec §B4), so the device keeps whatever state the previous
+		 * ([usbip-vhci]), so the device keeps whatever state the previous
 		 * importer left; hosts start with SET_CONFIGURATION/SET_INTERFACE. */
 		usbip_srv_log(s, "usbip: %s: import of %s refused: its descriptors cannot be read",
 			      c->peer, busid);
@@ -409,8 +409,8 @@ static bool urb_acceptable(struct usbip_conn *c, const struct usbip_cmd_submit *
 }
 
 /* A GET_DESCRIPTOR(DEVICE, 64) on a configured device is the first request
- * after a port reset, which vhci never forwards (spec §B4): give the board
- * its bus reset first. False when the board left the bus at that reset
+ * after a port reset, which vhci never forwards ([usbip-vhci]): give the
+ * board its bus reset first. False when the board left the bus at that reset
  * (the connection is then closing and the URB gets no reply). */
 static bool port_reset_heuristic(struct usbip_conn *c, const struct dfu_setup *st, uint64_t now)
 {

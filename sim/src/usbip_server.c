@@ -1,7 +1,7 @@
 /*
  * usbip_server.c - the USB/IP server: devices as busids "1-N" on bus 1, and
- * one epoll loop that moves bytes between sockets and connections (spec
- * §B; vhci's rules in §B3).
+ * one epoll loop that moves bytes between sockets and connections
+ * ([usbip-protocol]; vhci's rules in [usbip-vhci]).
  *
  * The loop accepts clients, reads what they send into their connection
  * (usbip_conn.c, which never touches a socket), writes the replies back,

@@ -44,7 +44,7 @@ enum sim_board_spec_form {
 	SIM_BOARD_SPEC_FORM_WORDS,	/* "count 2" (a scenario's chip line) */
 };
 
-/* One fault profile from field reports (sim-model.md "Quirks"). */
+/* One fault profile from field reports ([model-quirks]). */
 struct sim_board_quirk {
 	const char *name;	/* "erase-stall" */
 	unsigned bit;		/* SIM_QUIRK_* */

@@ -1,15 +1,15 @@
 /*
  * l4_app.h - the application in main flash, as the emulator models it.
  *
- * The emulator runs no Arm code (sim-model.md "The application after boot
- * from main flash"): an application is judged from its vector table (initial
- * SP inside SRAM, odd reset vector inside main flash). A valid one "runs":
- * off the USB bus (SIM_APP_SILENT), or exposing a DFU run-time interface
+ * The emulator runs no Arm code ([model-app] in docs/sources.md): an
+ * application is judged from its vector table (initial SP inside SRAM, odd
+ * reset vector inside main flash). A valid one "runs": off the USB bus
+ * (SIM_APP_SILENT), or exposing a DFU run-time interface
  * (SIM_APP_DFU_RUNTIME, class FE/01/01 in appIDLE, driven by core's shared
  * state machine) whose DFU_DETACH makes the application jump to the ROM
- * bootloader, as many real applications do. An invalid one is a lockup.
- * The model never resets the chip: a detach is an event the board takes
- * with sim_app_take_detach().
+ * bootloader, as many real applications do. An invalid one is a lockup. The
+ * model never resets the chip: a detach is an event the board takes with
+ * sim_app_take_detach().
  */
 #ifndef SIM_L4_APP_H
 #define SIM_L4_APP_H

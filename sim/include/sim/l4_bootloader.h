@@ -7,7 +7,7 @@
  * after the last alt) and serves DFU 1.1 with ST's DfuSe extensions through
  * core's shared state machine (dfu/dfu_fsm.h): commands and writes run at
  * the GETSTATUS that follows them, on the emulated chip (sim/l4_chip.h),
- * exactly as shared/spec/sim-model.md "DfuSe command semantics" says.
+ * exactly as [model-dfuse] in docs/sources.md says.
  *
  * It never resets the chip or touches the bus itself: when the ROM would
  * disconnect (leave, option-byte write, Read Unprotect, a power loss
@@ -27,7 +27,7 @@
 #include "sim/sim_board.h"
 #include "sim/usb_device.h"
 
-/* ST's ROM DFU identity (AN3156, stm32l4-bootloader.md §4.1). */
+/* ST's ROM DFU identity (AN3156, [rom-identity]). */
 #define SIM_ROM_VID 0x0483
 #define SIM_ROM_PID 0xDF11
 #define SIM_ROM_MANUFACTURER "STMicroelectronics"

@@ -2,14 +2,15 @@
  * l4_chip.h - an emulated STM32L4 part: flash, option bytes, OTP, IDs,
  * boot pins, resets and the flash-empty flag.
  *
- * The model keeps what survives which reset exactly as the table in
- * shared/spec/sim-model.md says: main flash, OTP and option-byte flash
- * survive everything; the loaded FLASH_OPTR/WRP registers and FLASH_SR.PEMPTY
- * are re-sampled only at power-on and option-byte load, and kept (latched)
- * across a system reset. Boot selection (AN2606 pattern 16) runs at every
- * reset with the PEMPTY that reset left. Memory operations follow the rules
- * the ROM bootloader is subject to (double-word programming onto erased
- * flash only, silent WRP, RDP). Every decision goes to the event log.
+ * The model keeps what survives which reset exactly as the table of
+ * [model-reset] in docs/sources.md says: main flash, OTP and option-byte
+ * flash survive everything; the loaded FLASH_OPTR/WRP registers and
+ * FLASH_SR.PEMPTY are re-sampled only at power-on and option-byte load, and
+ * kept (latched) across a system reset. Boot selection (AN2606 pattern 16)
+ * runs at every reset with the PEMPTY that reset left. Memory operations
+ * follow the rules the ROM bootloader is subject to (double-word programming
+ * onto erased flash only, silent WRP, RDP). Every decision goes to the event
+ * log.
  *
  * The chip does not run Arm code and has no clock: time is passed in, and
  * operations return how long they take. It allocates its flash once at
@@ -25,7 +26,7 @@
 #include "sim/l4_profile.h"
 #include "sim/sim_log.h"
 
-/* ---- FLASH_OPTR as named fields (RM0394; stm32l4-bootloader.md §2.1) ----
+/* ---- FLASH_OPTR as named fields (RM0394; [optr-layout]) ----
  * Positions and widths are core's option-byte table (dfu/stm32_ob.h), the
  * one the flasher reads too. */
 
@@ -95,8 +96,8 @@ const char *l4_result_name(enum l4_result r);
 
 #define L4_OB_MAX 64
 /* Word offsets in the option-byte block as the ROM exposes it at ob_base
- * (stm32l4-bootloader.md §2.2): each register is followed by its complement
- * at +4 (inferred from the 8-byte stride). */
+ * ([ob-block]): each register is followed by its complement at +4 (inferred
+ * from the 8-byte stride). */
 #define L4_OB_OPTR DFU_OB_OPTR
 #define L4_OB_PCROP1SR DFU_OB_PCROP1SR
 #define L4_OB_PCROP1ER DFU_OB_PCROP1ER
@@ -162,7 +163,7 @@ int l4_chip_rdp_level(const struct l4_chip *c);	/* from the loaded OPTR */
 
 /* The application in main flash, judged from its vector table: initial SP
  * inside SRAM1/SRAM2 and an odd (Thumb) reset vector inside main flash
- * (sim-model.md). `why` explains a refusal. */
+ * ([model-app]). `why` explains a refusal. */
 bool l4_chip_app_valid(const struct l4_chip *c, char *why, size_t cap);
 /* CRC-32 (zlib) of main flash from flash_base over `len` bytes (0 = all). */
 uint32_t l4_chip_flash_crc(const struct l4_chip *c, uint32_t len);

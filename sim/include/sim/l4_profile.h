@@ -6,8 +6,8 @@
  * the ROM bootloader's USB strings, flash timings, the leave action) is a
  * field here; the chip model and the bootloader have no per-line code paths.
  * Adding a profile means adding a table row in l4_profile.c. Values are facts
- * from shared/spec/stm32l4-bootloader.md or modelling choices named in
- * shared/spec/sim-model.md; l4_profile.c cites which.
+ * from the public sources of docs/sources.md or modelling choices named in
+ * its section 7; l4_profile.c cites which.
  */
 #ifndef L4_PROFILE_H
 #define L4_PROFILE_H
@@ -26,9 +26,9 @@ enum l4_leave_action {
 /* The reset the ROM performs after an option-byte write or Read Unprotect.
  * AN3156 says "system reset"; option values only take effect through an
  * option load (RM0394), so the default is OPTION_LOAD (modelling choice,
- * stm32l4-bootloader.md §6 item 3). With SYSTEM, PEMPTY stays latched and
- * the option-byte remedy does not work: that is the knob to turn if real
- * silicon disagrees. */
+ * [model-ob-write]). With SYSTEM, PEMPTY stays latched and the option-byte
+ * remedy does not work: that is the knob to turn if real silicon
+ * disagrees. */
 enum l4_ob_reset {
 	L4_OB_RESET_OPTION_LOAD = 0,
 	L4_OB_RESET_SYSTEM,

@@ -35,7 +35,7 @@ enum sim_app_model {
 	SIM_APP_DFU_RUNTIME,	/* it exposes a DFU run-time interface; DETACH enters the ROM */
 };
 
-/* Fault profiles from field reports (sim-model.md "Quirks"). */
+/* Fault profiles from field reports ([model-quirks]). */
 #define SIM_QUIRK_ERASE_STALL	 0x01u /* poll timeout shorter than erase; GETSTATUS stalls while busy */
 #define SIM_QUIRK_XFER_1024	 0x02u /* early L43x ROM: blocks above 1024 bytes corrupt */
 #define SIM_QUIRK_LEAVE_NO_STATUS 0x04u /* disconnects before answering the GETSTATUS after leave */

@@ -3,7 +3,7 @@
  * any struct sim_bus_dev) over USB/IP.
  *
  * A single-threaded epoll loop serves the USB/IP protocol (version 0x0111,
- * shared/spec/dfu-util-usbip-wireshark.md §B) on a TCP socket bound to
+ * [usbip-protocol], with [usbip-vhci]'s rules) on a TCP socket bound to
  * 127.0.0.1 unless another address is asked for. Device i is busid "1-<i+1>"
  * on bus 1, device i+1, full speed. A client lists the devices that are on
  * the USB bus (OP_REQ_DEVLIST), imports one (OP_REQ_IMPORT; one importer per
@@ -66,7 +66,7 @@ struct usbip_server_config {
 	unsigned max_conns;		/* 0: USBIP_SERVER_DEFAULT_CONNS */
 	bool realtime;			/* hold GETSTATUS replies for bwPollTimeout */
 	/* A GET_DESCRIPTOR(DEVICE, 64) on a configured device is the first
-	 * request after a port reset, which vhci never forwards (spec §B4):
+	 * request after a port reset, which vhci never forwards ([usbip-vhci]):
 	 * give the board a USB bus reset before answering it. */
 	bool bus_reset_heuristic;
 
