@@ -1,5 +1,5 @@
 /* test_dfu_prefix.c - recognising TI Stellaris, NXP LPC and DfuSe prefixes
- * and writing a Stellaris prefix (spec/dfu-util-usbip-wireshark.md A4).
+ * and writing a Stellaris prefix ([dfu-util-0.11], files).
  *
  * The byte patterns are what Debian's dfu-prefix 0.11 writes:
  * `dfu-prefix -s 0x2000 -a` on 100 bytes gives 01 00 08 00 64 00 00 00 and

@@ -306,7 +306,7 @@ static void test_status_decode_leaves_hostile_values_to_the_caller(void **state)
 
 /* ---- functional descriptor ---- */
 
-/* The STM32 ROM bootloader's (sim-model.md): attributes 0x0B, 255 ms,
+/* The STM32 ROM bootloader's ([rom-identity]): attributes 0x0B, 255 ms,
  * 2048 bytes, DfuSe 1.1a. */
 static const uint8_t st_func[DFU_FUNC_DESC_SIZE] = {0x09, 0x21, 0x0B, 0xFF, 0x00,
 						    0x00, 0x08, 0x1A, 0x01};

@@ -1,5 +1,5 @@
 /* test_dfu_suffix.c - the DFU suffix CRC, suffix parse/append and whole-file
- * classification (DFU 1.1 Appendix B; spec/dfu-util-usbip-wireshark.md A4).
+ * classification (DFU 1.1 Appendix B; [dfu-util-0.11], files).
  *
  * CRC vectors are the standard CRC-32 check values complemented, since the
  * suffix CRC has no final XOR. */

@@ -1,7 +1,7 @@
 /* test_dfuse.c - DfuSe command, Get Commands and block-address codecs.
  *
- * Expected bytes come from AN3156 §5 as summarised in
- * spec/stm32l4-bootloader.md §4.4 and spec/dfu-util-usbip-wireshark.md A2. */
+ * Expected bytes come from AN3156 §5 ([model-dfuse]) and from the requests
+ * dfu-util 0.11 sends ([dfu-util-0.11], request sequences). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

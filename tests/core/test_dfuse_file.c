@@ -1,5 +1,5 @@
-/* test_dfuse_file.c - DfuSe .dfu images (UM0391; spec/dfu-util-usbip-wireshark.md
- * A4): build, parse and iterate, and every way a hostile file can be broken.
+/* test_dfuse_file.c - DfuSe .dfu images (UM0391; [dfu-util-0.11], files):
+ * build, parse and iterate, and every way a hostile file can be broken.
  *
  * Malformed inputs are parsed from exact-size heap copies so that, under
  * the sanitizer build, any read past the end is caught. */

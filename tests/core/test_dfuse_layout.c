@@ -1,9 +1,9 @@
 /* test_dfuse_layout.c - the DfuSe memory-layout parser and formatter.
  *
  * The real strings are the ones ST ROM bootloaders report in iInterface
- * (spec/stm32l4-bootloader.md §4.2, spec/dfu-util-usbip-wireshark.md A3);
+ * ([rom-listings]; parsed as [dfu-util-0.11] reads a memory-layout string);
  * the BIGTREETECH one with vendor bytes after the layout is from
- * bigtreetech/BIGTREETECH-OCTOPUS-Pro#42. */
+ * bigtreetech/BIGTREETECH-OCTOPUS-Pro#42 ([octopus-pro-42]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

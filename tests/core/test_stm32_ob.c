@@ -127,7 +127,7 @@ static void test_the_layout_is_picked_by_option_byte_address_and_flash_size(void
 	assert_ptr_equal(dfu_ob_layout_for(0x1FF00000, 2048 * 1024), &dfu_ob_stm32l4rs);
 	assert_ptr_equal(dfu_ob_layout_for(0x1FF00000, 1024 * 1024), &dfu_ob_stm32l4rs);
 	assert_null(dfu_ob_layout_for(0x1FFF7800, 4096 * 1024));
-	assert_null(dfu_ob_layout_for(0x1FFFC000, 128 * 1024)); /* an F4's block */
+	assert_null(dfu_ob_layout_for(0x1FFFC000, 128 * 1024)); /* an STM32F4's block */
 }
 
 static void test_names_are_found_case_insensitively_by_their_first_n_bytes(void **state)

@@ -1,6 +1,6 @@
 /* test_usb_desc.c - standard descriptors, string descriptors and the
  * configuration walker. Expected bytes are written out by hand from
- * USB 2.0 §9.6 and the STM32 ROM bootloader's identity (sim-model.md), not
+ * USB 2.0 §9.6 and the STM32 ROM bootloader's identity ([rom-identity]), not
  * produced by the encoders under test. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -633,7 +633,8 @@ static void test_langid_desc_encode_refuses_lists_that_do_not_fit(void **state)
 #define FUNC7(attr, xfer) 0x07, 0x21, (attr), 0xE8, 0x03, (xfer) & 0xFF, ((xfer) >> 8) & 0xFF
 
 /* The STM32 ROM layout: one interface, four alts, then the one functional
- * descriptor (sim-model.md; lsusb dumps of F4 ROMs). */
+ * descriptor ([rom-identity]; lsusb dumps of STM32F4 ROMs,
+ * [forum-stm32f4-lsusb]). */
 static const uint8_t st_config[] = {
 	0x09, 0x02, 0x36, 0x00, 0x01, 0x01, 0x00, 0xC0, 0x32,
 	DFU_ALT(0, 0, 4), DFU_ALT(0, 1, 5), DFU_ALT(0, 2, 6), DFU_ALT(0, 3, 7),

@@ -1,6 +1,6 @@
 /* test_usbip_proto.c - the USB/IP 0x0111 codecs, both directions, and every
  * malformed form of every message. Expected bytes are written out by hand
- * from the offsets in spec/dfu-util-usbip-wireshark.md §B2 and §B3, not
+ * from the offsets in [usbip-protocol] and [usbip-vhci], not
  * produced by the encoders. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -300,7 +300,8 @@ static void test_rep_devlist_layout_has_header_records_and_interfaces(void **sta
 	n = build_two_device_list(out, sizeof(out));
 	assert_int_equal(n, 12 + 312 + 4 + 312 + 8);
 	assert_memory_equal(out, head, 12);
-	/* First device's path at 0x0C and busid at 0x10C, as the spec says. */
+	/* First device's path at 0x0C and busid at 0x10C, as [usbip-protocol]
+	 * says. */
 	assert_string_equal((const char *)out + 0x0C, "/sys/devices/dfulab/usb1/1-1");
 	assert_string_equal((const char *)out + 0x10C, "1-1");
 	assert_int_equal(out[0x12C + 3], 1); /* busnum */
@@ -732,7 +733,8 @@ static void test_cmd_submit_decode_reads_every_field(void **state)
 	assert_int_equal(m.transfer_flags, 0x201);
 	assert_int_equal(m.transfer_buffer_length, 6);
 	assert_int_equal(m.start_frame, -1);
-	/* The spec's 0xffffffff for non-ISO is carried, never used as a count. */
+	/* [usbip-protocol]'s 0xffffffff for non-ISO is carried, never used as a
+	 * count ([usbip-vhci]). */
 	assert_int_equal(m.number_of_packets, -1);
 	assert_int_equal(m.interval, 4);
 	assert_int_equal(m.setup[0], 0xA1);

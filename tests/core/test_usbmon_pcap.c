@@ -1,6 +1,7 @@
 /* test_usbmon_pcap.c - the pcap file header and usbmon records of
  * LINKTYPE_USB_LINUX_MMAPPED. Expected bytes come from the usbmon_packet
- * offsets in spec/dfu-util-usbip-wireshark.md §C, written out by hand. */
+ * offsets of [usbmon] and the file layout of [pcap-linktypes], written out
+ * by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -156,10 +156,10 @@ static void test_reload_option_bytes_after_the_trap_runs_the_application(void **
 	fx_free(f);
 }
 
-/* The DFU-only remedy with dfu-util's own options (stm32l4-bootloader.md,
- * remedies table): read the option-byte block through alt 1, write it back
- * with will-reset. The ROM resets while busy with the block instead of
- * answering: that is success (dfu-util 0.11 exits 0), and the option load
+/* The DFU-only remedy with dfu-util's own options ([remedies], the
+ * option-byte rewrite row): read the option-byte block through alt 1, write
+ * it back with will-reset. The ROM resets while busy with the block instead
+ * of answering: that is success (dfu-util 0.11 exits 0), and the option load
  * re-samples PEMPTY, so the application runs. */
 static void test_option_bytes_written_back_with_will_reset_run_the_application(void **st)
 {
@@ -426,16 +426,17 @@ static void test_seed_transcript_matches_the_golden_one(void **st)
 	t[n] = '\0';
 	fclose(g);
 	/*
-	 * dfu-util 0.11 for the same job (spec §A2), 16384 bytes in 2048-byte
-	 * chunks (8): prologue 4 string reads + SET_INTERFACE + GETSTATUS = 6;
-	 * mass erase DNLOAD + 2 GETSTATUS = 3; per chunk SET_ADDRESS (DNLOAD +
-	 * 2 GETSTATUS) + DNLOAD + 2 GETSTATUS = 6, so 48; ABORT + GETSTATUS = 2;
-	 * leave SET_ADDRESS (3) + DNLOAD + GETSTATUS = 5; -R DETACH = 1 (never
+	 * dfu-util 0.11 for the same job ([dfu-util-0.11], request
+	 * sequences), 16384 bytes in 2048-byte chunks (8): prologue 4 string
+	 * reads + SET_INTERFACE + GETSTATUS = 6; mass erase DNLOAD + 2
+	 * GETSTATUS = 3; per chunk SET_ADDRESS (DNLOAD + 2 GETSTATUS) +
+	 * DNLOAD + 2 GETSTATUS = 6, so 48; ABORT + GETSTATUS = 2; leave
+	 * SET_ADDRESS (3) + DNLOAD + GETSTATUS = 5; -R DETACH = 1 (never
 	 * reached in practice: it exits 74 at the leave). 65 in all, with no
 	 * read-back. dfu-flash: SET_INTERFACE + GETSTATUS, mass erase 3, one
 	 * SET_ADDRESS 3, 8 x (DNLOAD + 2 GETSTATUS), a read-back verify
-	 * (SET_ADDRESS 3 + ABORT/GETSTATUS + 8 UPLOAD + ABORT/GETSTATUS), leave
-	 * 5. The strings are read by enumeration, not counted here.
+	 * (SET_ADDRESS 3 + ABORT/GETSTATUS + 8 UPLOAD + ABORT/GETSTATUS),
+	 * leave 5. The strings are read by enumeration, not counted here.
 	 */
 	assert_int_equal(count_lines(t), 47);
 	assert_true(count_lines(t) < 65);
@@ -462,7 +463,7 @@ static void test_upload_transcript_matches_the_golden_one(void **st)
 	t[n] = '\0';
 	fclose(g);
 	/*
-	 * dfu-util 0.11, -U with -s 0x08000000:16384 (spec §A2): prologue 6
+	 * dfu-util 0.11, -U with -s 0x08000000:16384 ([dfu-util-0.11]): prologue 6
 	 * (4 string reads, SET_INTERFACE, GETSTATUS); SET_ADDRESS 3; ABORT +
 	 * GETSTATUS 2; UPLOAD blocks 2..9 = 8; ABORT + GETSTATUS 2: 21.
 	 * dfu-flash sends the same minus the string reads.

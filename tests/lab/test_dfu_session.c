@@ -136,7 +136,8 @@ static void test_seed_command_on_a_virgin_chip_ends_with_the_trap_diagnosed(void
 
 /*
  * The seed job's request count, compared with dfu-util 0.11 for the same
- * command (spec §A2, 16 KiB image, wTransferSize 2048 = 8 chunks):
+ * command ([dfu-util-0.11], request sequences; 16 KiB image, wTransferSize
+ * 2048 = 8 chunks):
  *
  *   dfu-util 0.11                          dfu-flash (this engine)
  *   4 string reads (LANGID+iInterface,     0 (enumeration already read them)

@@ -370,7 +370,7 @@ static void ob_plain_system_reset(struct sim_board_config *cfg)
 	cfg->ob_reset = L4_OB_RESET_SYSTEM;
 }
 
-/* The knob for the least certain fact (stm32l4-bootloader.md §6 item 3): if
+/* The knob for the least certain fact ([model-ob-write]): if
  * the ROM's reset after an option-byte write is a plain system reset, the
  * option-byte remedy does not clear PEMPTY and the chip stays in the ROM. */
 static void test_option_rewrite_with_a_plain_system_reset_leaves_the_trap_in_place(void **state)

@@ -100,7 +100,7 @@ static void test_first_flash_stays_in_the_bootloader_until_power_is_cycled(void 
 	/* dfu-util mass-erases and writes a valid application ... */
 	flash_app(f, 1000);
 	assert_true(l4_chip_app_valid(&f->c, why, sizeof(why)));
-	/* ... programming does not touch PEMPTY (S2) ... */
+	/* ... programming does not touch PEMPTY ([KB-empty-check]) ... */
 	assert_true(f->c.pempty);
 
 	/* ... and :leave is a system reset: PEMPTY is latched, back to the ROM. */

@@ -14,7 +14,7 @@ static void test_the_factory_example_value_decodes_to_a_pin_boot_with_empty_chec
 	struct l4_optr o;
 
 	(void)state;
-	/* OpenOCD's example 0xFFEFF8AA (stm32l4-bootloader.md §2.1). */
+	/* OpenOCD's example 0xFFEFF8AA ([OpenOCD-L4], [optr-layout]). */
 	l4_optr_decode(0xFFEFF8AA, &o);
 	assert_int_equal(o.rdp, 0xAA);
 	assert_int_equal(o.bor_lev, 0);

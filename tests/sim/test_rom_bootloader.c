@@ -1,7 +1,7 @@
 /* test_rom_bootloader.c - the emulated STM32L4 ROM DFU bootloader: ST's
- * identity and the DfuSe command semantics of shared/spec/sim-model.md,
- * driven with raw control transfers and checked against core's state
- * machine. */
+ * identity and the DfuSe command semantics of [rom-identity] and
+ * [model-dfuse] in docs/sources.md, driven with raw control transfers and
+ * checked against core's state machine. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,13 +1,13 @@
 /* test_usbip_third_party.c - dfu-sim as other people's tools see it.
  *
- * Debian's `usbip` (package usbip) lists every emulated board with
- * VID:PID 0483:df11 from a real dfu-sim; Debian's `tshark` (package tshark,
- * Wireshark 4.0) reads the --pcap capture of a flash session and decodes it
- * as USB and DFU: the DFU functional descriptor by itself, and (Wireshark
- * 4.0 keys class dissectors of control transfers by interface class alone,
- * where DFU is not registered) the DFU requests and GETSTATUS replies through
- * Decode As on the device, as spec §C says. A missing tool is a failure that
- * says to run ./ci/deps, never a skip. */
+ * Debian's `usbip` (package usbip) lists every emulated board with VID:PID
+ * 0483:df11 from a real dfu-sim; Debian's `tshark` (package tshark, Wireshark
+ * 4.0) reads the --pcap capture of a flash session and decodes it as USB and
+ * DFU: the DFU functional descriptor by itself, and (Wireshark 4.0 keys class
+ * dissectors of control transfers by interface class alone, where DFU is not
+ * registered) the DFU requests and GETSTATUS replies through Decode As on the
+ * device, as [wireshark-usbdfu] says. A missing tool is a failure that says
+ * to run ./ci/deps, never a skip. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -115,7 +115,7 @@ void host_string(struct host *h, uint8_t index, char *out, size_t cap)
 	assert_true(usb_string_desc_decode(buf, n, out, cap) >= 0);
 }
 
-/* What Linux does on attach (B4), then SET_CONFIGURATION(1). */
+/* What Linux does on attach ([usbip-vhci]), then SET_CONFIGURATION(1). */
 void host_enumerate(struct host *h)
 {
 	uint8_t buf[USB_DEVICE_CONFIG_MAX];

@@ -71,7 +71,7 @@ enum usb_xfer_result host_get_descriptor(struct host *h, uint8_t type, uint8_t i
 					 uint16_t langid, uint16_t wLength, uint8_t *buf,
 					 size_t *n);
 void host_string(struct host *h, uint8_t index, char *out, size_t cap);
-/* What Linux does on attach (B4), then SET_CONFIGURATION(1). */
+/* What Linux does on attach ([usbip-vhci]), then SET_CONFIGURATION(1). */
 void host_enumerate(struct host *h);
 /* A DFU class request, tracked by the host state machine. */
 enum usb_xfer_result host_dfu(struct host *h, enum dfu_request req, uint16_t wValue,
