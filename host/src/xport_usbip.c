@@ -526,14 +526,23 @@ static int read_reply(struct xport_usbip *t, struct xport_handle *s, const struc
 
 	if (rc == DFU_E_TIMEOUT && got == 0)
 		return DFU_E_TIMEOUT; /* nothing yet: the caller may unlink */
+	if (rc < 0 && got > 0) {
+		/* A device that leaves closes the import between replies; part
+		 * of a header is a broken server, not a re-enumeration. */
+		set_err(t, "USB/IP server %s:%u %s inside a reply on %s (%zu of %d header bytes)",
+			t->host, t->port, rc == DFU_E_TIMEOUT ? "stopped" : "closed the connection",
+			s->busid, got, USBIP_HEADER_SIZE);
+		return DFU_E_IO;
+	}
+	if (rc == DFU_E_NODEV) {
+		set_err(t, "USB/IP server %s:%u closed the import of %s: the device left the bus "
+			"or re-enumerated", t->host, t->port, s->busid);
+		return DFU_E_NODEV;
+	}
 	if (rc < 0) {
-		if (rc == DFU_E_NODEV)
-			set_err(t, "USB/IP server %s:%u closed the import of %s: the device left "
-				"the bus or re-enumerated", t->host, t->port, s->busid);
-		else
-			set_err(t, "USB/IP server %s:%u stopped inside a reply on %s", t->host,
-				t->port, s->busid);
-		return rc == DFU_E_NODEV ? DFU_E_NODEV : DFU_E_IO;
+		set_err(t, "USB/IP server %s:%u: waiting for a reply on %s failed (%s)", t->host,
+			t->port, s->busid, dfu_strerror(rc));
+		return DFU_E_IO;
 	}
 	rc = usbip_peek_command(b, USBIP_HEADER_SIZE, &dg);
 	*cmd = rc < 0 ? 0 : (uint32_t)rc;
