@@ -775,6 +775,15 @@ static struct xport_handle *free_slot(struct xport_usbip *t)
 	return NULL;
 }
 
+/* Did the device list name listed[k]'s busid before k? */
+static bool listed_before(const struct xport_usbip *t, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (strcmp(t->listed[i].dev.busid, t->listed[k].dev.busid) == 0)
+			return true;
+	return false;
+}
+
 static int ui_enumerate(void *ctx, xport_enum_fn cb, void *cb_ctx)
 {
 	struct xport_usbip *t = ctx;
@@ -802,6 +811,8 @@ static int ui_enumerate(void *ctx, xport_enum_fn cb, void *cb_ctx)
 
 		if (t->only[0] && strcmp(t->only, busid) != 0)
 			continue;
+		if (listed_before(t, k))
+			continue; /* a server that names a busid twice has one device there */
 		s = find_slot(t, busid, false);
 		if (!s) {
 			struct xport_handle *h = find_slot(t, busid, true);
