@@ -413,14 +413,6 @@ static int all_visit(void *ctx, const struct xport_dev_info *d)
 	return 0;
 }
 
-size_t cli_all_count(const struct xport *x, const struct dfu_match *m)
-{
-	struct all_ctx a = { .m = m };
-
-	xport_enumerate(x, all_visit, &a);
-	return a.n;
-}
-
 /* Every matching DFU-mode device as path and serial, in path order (a
  * stable order whatever order the bus listed them in): how many, or
  * DFU_E_NOMEM. */

@@ -17,6 +17,7 @@
 
 #include "dfu/dfu_file.h"
 #include "host/cli.h"
+#include "host/dfu_select.h"
 
 struct cli_job {
 	const struct cli_opts *o;
@@ -29,17 +30,25 @@ struct cli_job {
 	size_t fw_len;			/* without the suffix */
 	int upload_fd;
 	bool reset_itself;		/* a will-reset download ended with the device's reset */
+	/* The run-time IDs a -D file's suffix is checked against, as dfu-util
+	 * does: a detached device's own, else -d's first pair, else the
+	 * suffix's own (taken for matching when -d gives none); -1: unknown. */
+	int rt_vid, rt_pid;
+	bool rt_from_file;		/* rt_vid/rt_pid came from the suffix */
 	char result[DFU_SESSION_ERR_MAX + 80];	/* last outcome, for --all and --json */
 };
+
+/* dfu-util's filters from the command line (cli_list.c): -d -S per mode,
+ * -p -n -c -i -a; the job adds what its file says (cli_run.c). */
+void cli_match_from_opts(const struct cli_opts *o, struct dfu_match *m);
+/* "dfu-flash: cannot open DFU device ..." on `err` (cli_list.c). */
+struct dfu_probe_dev;
+void cli_warn_unopened(FILE *err, const struct dfu_probe_dev *d);
 
 /* The job on the one device `m` matches (cli_run.c): open, download or
  * upload, option bytes, watch it come back. The exit code; j->result says
  * the outcome in a few words. */
 int cli_run_one(struct cli_job *j, const struct dfu_match *m);
-
-/* How many DFU-mode devices on `x` match `m`'s device fields (not -i/-a),
- * up to CLI_ALL_MAX: enumeration only, no request is sent. */
-size_t cli_all_count(const struct xport *x, const struct dfu_match *m);
 
 /* --all (cli_all.c): cli_run_one() on every matching DFU-mode device, the
  * table, the worst exit code. On a per-process transport (*kind) it closes

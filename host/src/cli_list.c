@@ -8,7 +8,11 @@
  * (one line). dfu-util builds its list by prepending, so it prints the last
  * interface it found first: the highest alt of a device comes first, and so
  * does the last device. A string the device did not give reads "UNKNOWN".
- * The -d/-S/-p/-n/-c/-i/-a filters apply as they do to a flash.
+ * The -d/-S/-p/-n/-c/-i/-a filters apply as they do to a flash, by one
+ * rule (dfu_match_alt): the IDs and serial per mode, -a to DFU-mode alts
+ * only. A device the transport could not open (no permission) is not
+ * listed: dfu-util warns "Cannot open DFU device" on stderr instead of
+ * showing its strings as UNKNOWN, and so does dfu-flash, in its own words.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +20,14 @@
 
 #include "dfu/usb_desc.h"
 #include "host/cli.h"
+#include "host/dfu_select.h"
+#include "cli_internal.h"
 
 #define LIST_MAX 64
 
 struct list_ctx {
-	const struct cli_opts *o;
+	struct dfu_match m;
+	FILE *err;
 	char (*lines)[400];
 	size_t n;
 };
@@ -40,44 +47,51 @@ void cli_list_line(const struct xport_dev_info *d, const struct usb_interface_de
 		 d->serial[0] ? d->serial : "UNKNOWN");
 }
 
-static bool id_ok(int want, uint16_t have)
+void cli_match_from_opts(const struct cli_opts *o, struct dfu_match *m)
 {
-	return want == CLI_ID_ANY || want == have;
+	dfu_match_any(m);
+	m->vid = o->dfu_vid;	/* CLI_ID_NONE (0x10000) is no 16-bit ID: it matches nothing */
+	m->pid = o->dfu_pid;
+	m->rt_vid = o->rt_vid;
+	m->rt_pid = o->rt_pid;
+	m->serial = o->serial_dfu;
+	m->rt_serial = o->serial_rt;
+	m->path = o->path;
+	m->devnum = o->devnum;
+	m->cfg = o->cfg;
+	m->intf = o->intf;
+	m->alt = o->alt;
+	m->alt_name = o->alt_name;
+}
+
+void cli_warn_unopened(FILE *err, const struct dfu_probe_dev *d)
+{
+	fprintf(err, "dfu-flash: cannot open DFU device %04x:%04x found on devnum %u at %s (%s): "
+		"skipped; check its permissions (a udev rule) or whether another program holds "
+		"it\n", d->vid, d->pid, d->devnum, d->path, dfu_strerror(d->open_error));
 }
 
 static int visit(void *ctx, const struct xport_dev_info *d)
 {
 	struct list_ctx *l = ctx;
-	const struct cli_opts *o = l->o;
 	struct usb_config_iter it;
 	struct usb_alt_info a;
+	bool warned = false;
 
-	if (o->path && strcmp(o->path, d->path) != 0)
-		return 0;
-	if (o->devnum && o->devnum != d->devnum)
-		return 0;
-	if (o->cfg && (d->config_len < 6 || d->config[5] != o->cfg))
-		return 0;
 	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
 		return 0;
 	for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &a) == 1; guard++) {
-		bool dfu_mode = a.intf.bInterfaceProtocol == USB_PROTO_DFU_MODE;
-		const char *serial = dfu_mode ? o->serial_dfu : o->serial_rt;
-		const char *name = xport_dev_string(d, a.intf.iInterface);
+		enum dfu_match_kind k = dfu_match_alt(&l->m, d, &a);
 
-		if (a.intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
-		    a.intf.bInterfaceSubClass != USB_SUBCLASS_DFU)
-			continue;
-		if (!id_ok(dfu_mode ? o->dfu_vid : o->rt_vid, d->vid) ||
-		    !id_ok(dfu_mode ? o->dfu_pid : o->rt_pid, d->pid))
-			continue;
-		if (serial[0] && strcmp(serial, d->serial) != 0)
-			continue;
-		if (o->intf >= 0 && a.intf.bInterfaceNumber != o->intf)
-			continue;
-		if (o->alt >= 0 && a.intf.bAlternateSetting != o->alt)
-			continue;
-		if (o->alt_name && (!name || strcmp(name, o->alt_name) != 0))
+		if (k == DFU_MATCH_UNOPENED && !warned) {
+			struct dfu_probe_dev pd = { .vid = d->vid, .pid = d->pid,
+						    .devnum = d->devnum,
+						    .open_error = d->open_error };
+			snprintf(pd.path, sizeof(pd.path), "%s", d->path);
+			cli_warn_unopened(l->err, &pd);
+			warned = true;
+		}
+		if (k != DFU_MATCH_DFU && k != DFU_MATCH_RUNTIME)
 			continue;
 		if (l->n >= LIST_MAX)
 			return 1;
@@ -87,11 +101,12 @@ static int visit(void *ctx, const struct xport_dev_info *d)
 	return 0;
 }
 
-int cli_list(const struct xport *x, const struct cli_opts *o, FILE *out)
+int cli_list(const struct xport *x, const struct cli_opts *o, FILE *out, FILE *err)
 {
-	struct list_ctx l = { .o = o };
+	struct list_ctx l = { .err = err };
 	int rc;
 
+	cli_match_from_opts(o, &l.m);
 	l.lines = calloc(LIST_MAX, sizeof(*l.lines));
 	if (!l.lines)
 		return DFU_E_NOMEM;

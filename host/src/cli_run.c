@@ -160,22 +160,36 @@ static int create_upload(struct cli_job *j)
 
 /* ---- matching ---- */
 
-static void make_match(const struct cli_job *j, struct dfu_match *m)
+/* dfu-util takes a -D file's suffix IDs as the run-time IDs to match when
+ * -d gives none (0xFFFF: any); they select no DFU-mode device
+ * ([dfu-util-0.11], options and files). */
+static void ids_from_suffix(struct cli_job *j, struct dfu_match *m)
+{
+	const struct dfu_suffix *x = &j->info.suffix;
+
+	j->rt_vid = m->rt_vid;
+	j->rt_pid = m->rt_pid;
+	if (!j->o->download || !j->info.has_suffix)
+		return;
+	if (m->rt_vid == CLI_ID_ANY && x->idVendor != DFU_ID_ANY) {
+		m->rt_vid = j->rt_vid = x->idVendor;
+		j->rt_from_file = true;
+	}
+	if (m->rt_pid == CLI_ID_ANY && x->idProduct != DFU_ID_ANY) {
+		m->rt_pid = j->rt_pid = x->idProduct;
+		j->rt_from_file = true;
+	}
+	if (j->rt_from_file)
+		cli_note(&j->rep, 1, "-D %s: run-time IDs to match from its DFU suffix: %04x:%04x",
+			 j->o->download, x->idVendor, x->idProduct);
+}
+
+static void make_match(struct cli_job *j, struct dfu_match *m)
 {
 	const struct cli_opts *o = j->o;
 
-	dfu_match_any(m);
-	m->vid = o->dfu_vid == CLI_ID_NONE ? 0x10000 : o->dfu_vid;
-	m->pid = o->dfu_pid == CLI_ID_NONE ? 0x10000 : o->dfu_pid;
-	/* A .dfu suffix's IDs do not select the device: as in dfu-util, they
-	 * are checked against the one found (suffix_ids_match), exit 64. */
-	m->serial = o->serial_dfu;
-	m->path = o->path;
-	m->devnum = o->devnum;
-	m->cfg = o->cfg;
-	m->intf = o->intf;
-	m->alt = o->alt;
-	m->alt_name = o->alt_name;
+	cli_match_from_opts(o, m);
+	ids_from_suffix(j, m);
 	if (m->alt < 0 && !m->alt_name) {
 		if (j->dfuse_file) {
 			/* The first target's alt; the engine switches per target. */
@@ -314,28 +328,37 @@ static bool readable(const struct dfu_session *s, uint32_t addr)
 	return seg && (seg->type & DFUSE_MEM_READABLE);
 }
 
-static int dfuse_upload(struct cli_job *j, struct dfu_session *s)
+/* How much -U reads, as dfu-util decides it ([dfu-util-0.11], DfuSe
+ * upload): the -s length; else to the end of the address's segment; else
+ * (no address, or :force outside every segment) 0x4000 bytes. */
+#define DFUSE_UPLOAD_DEFAULT 0x4000u
+
+/* DfuSe -U: from -s ADDRESS, or without one from wherever the device's
+ * address pointer is (no SET_ADDRESS, as dfu-util); then :leave, as
+ * dfu-util does after an upload. */
+static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 {
 	const struct cli_opts *o = j->o;
-	uint32_t addr = 0, len = 0x4000;
-	const struct dfuse_segment *seg;
+	const bool at = o->s.have_address;
+	uint32_t addr = at ? o->s.address : 0, len = DFUSE_UPLOAD_DEFAULT;
+	const struct dfuse_segment *seg = at && s->layout_ok ? dfuse_layout_find(&s->layout, addr)
+							     : NULL;
 	uint8_t *buf;
 	size_t got = 0;
 	int rc;
 
-	if (o->s.have_address)
-		addr = o->s.address;
-	else if (s->layout_ok && s->layout.nsegments)
-		addr = s->layout.seg[0].start; /* where the ROM's pointer starts */
-	seg = s->layout_ok ? dfuse_layout_find(&s->layout, addr) : NULL;
 	if (o->s.have_length) {
 		len = o->s.length;
 	} else if (seg) {
 		len = seg->end - addr + 1;
 		cli_note(&j->rep, 1, "limiting the upload to the end of the memory segment "
 			 "(0x%08X, %u bytes)", seg->end, len);
+	} else if (!at) {
+		cli_note(&j->rep, 0, "-U without an address: reading %u bytes from where the "
+			 "device's address pointer is, as dfu-util does (-s ADDRESS[:LENGTH] "
+			 "chooses)", len);
 	}
-	if (!seg && !o->s.force) {
+	if (at && !seg && !o->s.force) {
 		cli_error(&j->rep, "-U: address 0x%08X is in no memory segment of alt %u \"%s\"; "
 			  "check -s, or add :force", addr, s->alt, s->alt_name);
 		set_result(j, "failed: address");
@@ -344,7 +367,8 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s)
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return CLI_EXIT_SOFTWARE;
-	rc = dfu_session_upload(s, addr, buf, len, &got);
+	rc = at ? dfu_session_upload(s, addr, buf, len, &got)
+		: dfu_session_upload_at_pointer(s, buf, len, &got);
 	if (rc < 0) {
 		free(buf);
 		return engine_fail(j, s, rc);
@@ -357,9 +381,24 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s)
 	free(buf);
 	if (o->upload_size >= 0 && (long long)got != o->upload_size)
 		cli_say(&j->rep, "read %zu bytes, -Z expected %lld", got, o->upload_size);
-	cli_say(&j->rep, "read %zu bytes from 0x%08X into %s", got, addr, o->upload);
+	if (at)
+		cli_say(&j->rep, "read %zu bytes from 0x%08X into %s", got, addr, o->upload);
+	else
+		cli_say(&j->rep, "read %zu bytes from the address pointer into %s", got,
+			o->upload);
 	set_result(j, "ok, %zu bytes read", got);
-	cli_json_event(&j->rep, "upload", "\"address\":%u,\"bytes\":%zu", addr, got);
+	if (at)
+		cli_json_event(&j->rep, "upload", "\"address\":%u,\"bytes\":%zu", addr, got);
+	else
+		cli_json_event(&j->rep, "upload", "\"address\":null,\"bytes\":%zu", got);
+	if (o->s.leave) {
+		/* dfu-util's leave after an upload: SET_ADDRESS to -s's address
+		 * (if any), then the zero-length DNLOAD. */
+		rc = dfu_session_leave(s, at, addr);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+		*left = true;
+	}
 	return 0;
 }
 
@@ -481,7 +520,7 @@ static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
 	if (o->download)
 		return dfuse_write_raw(j, s, left, r);
 	if (o->upload)
-		return dfuse_upload(j, s);
+		return dfuse_upload(j, s, left);
 	return dfuse_commands(j, s, left);
 }
 
@@ -556,19 +595,40 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 	return 0;
 }
 
-/* dfu-util checks a valid suffix's IDs against the device found
- * ([dfu-util-0.11], files), exit 64; 0xFFFF matches anything. */
+static bool ids_fit(const struct dfu_suffix *x, int vid, int pid)
+{
+	return (x->idVendor == DFU_ID_ANY || x->idVendor == vid) &&
+	       (x->idProduct == DFU_ID_ANY || x->idProduct == pid);
+}
+
+/* dfu-util checks a valid suffix's IDs against the run-time IDs and the
+ * DFU-mode device's, and refuses (exit 64) only when both differ
+ * ([dfu-util-0.11], files); 0xFFFF matches anything. A device already in
+ * DFU mode shows its bootloader's IDs (every STM32: 0483:df11), never its
+ * run-time ones, so without -d the suffix's own IDs stand in for those: a
+ * suffix then cannot tell the wrong board from the right one, and dfu-flash
+ * says so instead of refusing every product-ID suffix. */
 static bool suffix_ids_match(struct cli_job *j, const struct dfu_session *s)
 {
 	const struct dfu_suffix *x = &j->info.suffix;
+	int rv = j->rt_vid >= 0 && j->rt_vid != CLI_ID_NONE ? j->rt_vid : s->dev.vid;
+	int rp = j->rt_pid >= 0 && j->rt_pid != CLI_ID_NONE ? j->rt_pid : s->dev.pid;
 
-	if (!j->info.has_suffix || ((x->idVendor == DFU_ID_ANY || x->idVendor == s->dev.vid) &&
-				    (x->idProduct == DFU_ID_ANY || x->idProduct == s->dev.pid)))
+	if (!j->info.has_suffix || ids_fit(x, s->dev.vid, s->dev.pid))
 		return true;
+	if (ids_fit(x, rv, rp)) {
+		if (j->rt_from_file)
+			cli_say(&j->rep, "-D %s's DFU suffix names %04x:%04x and the device is in "
+				"DFU mode as %04x:%04x, which does not show its run-time IDs: "
+				"flashing, as dfu-util does (give -d RUNTIME_VID:PID to check them "
+				"before a detach)", j->o->download, x->idVendor, x->idProduct,
+				s->dev.vid, s->dev.pid);
+		return true;
+	}
 	cli_error(&j->rep, "-D %s is for %04x:%04x (its DFU suffix says so) and the device is "
-		  "%04x:%04x; choose the right file or device (-d), or rebuild the suffix "
-		  "(dfu-suffix -v -p)", j->o->download, x->idVendor, x->idProduct, s->dev.vid,
-		  s->dev.pid);
+		  "%04x:%04x (run-time %04x:%04x); choose the right file or device (-d), or "
+		  "rebuild the suffix (dfu-suffix -v -p)", j->o->download, x->idVendor,
+		  x->idProduct, s->dev.vid, s->dev.pid, rv & 0xFFFF, rp & 0xFFFF);
 	set_result(j, "failed: the file is for %04x:%04x", x->idVendor, x->idProduct);
 	return false;
 }
@@ -696,86 +756,102 @@ int cli_run_one(struct cli_job *j, const struct dfu_match *m)
 
 /* ---- run-time devices: -e, and detach before a job ---- */
 
+/* DETACH the run-time device `d`, reset it unless it detaches itself
+ * (dfu-util -e); 1 when it was detached, a negative dfu_err when it could
+ * not be opened. Its IDs become the run-time IDs a -D suffix is checked
+ * against. */
 struct rt_find {
-	const struct cli_opts *o;
+	const struct dfu_probe_dev *want;
 	bool found;
 	struct xport_dev_info dev;
-	uint8_t intf;
-	bool will_detach;
 };
 
+/* The probed device again, by where it is and its address. */
 static int rt_visit(void *ctx, const struct xport_dev_info *d)
 {
 	struct rt_find *f = ctx;
-	struct usb_config_iter it;
-	struct usb_alt_info a;
 
-	if ((f->o->rt_vid >= 0 && d->vid != f->o->rt_vid) ||
-	    (f->o->rt_pid >= 0 && d->pid != f->o->rt_pid) ||
-	    (f->o->serial_rt[0] && strcmp(f->o->serial_rt, d->serial) != 0) ||
-	    (f->o->path && strcmp(f->o->path, d->path) != 0))
+	if (strcmp(d->path, f->want->path) != 0 || d->devnum != f->want->devnum)
 		return 0;
-	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
-		return 0;
-	for (int g = 0; g < 256 && usb_config_next_alt(&it, &a) == 1; g++)
-		if (a.intf.bInterfaceClass == USB_CLASS_APP_SPEC &&
-		    a.intf.bInterfaceSubClass == USB_SUBCLASS_DFU &&
-		    a.intf.bInterfaceProtocol == USB_PROTO_DFU_RUNTIME) {
-			f->found = true;
-			f->dev = *d;
-			f->intf = a.intf.bInterfaceNumber;
-			f->will_detach = a.has_func && (a.func.bmAttributes & DFU_ATTR_WILL_DETACH);
-			return 1;
-		}
-	return 0;
+	f->found = true;
+	f->dev = *d;
+	return 1;
 }
 
-/* DETACH a run-time device, reset it unless it detaches itself (dfu-util
- * -e); 1 when one was detached, 0 when none was found. */
-static int runtime_detach(struct cli_job *j)
+static int runtime_detach(struct cli_job *j, const struct dfu_probe_dev *d)
 {
-	struct rt_find f = { .o = j->o };
+	struct rt_find f = { .want = d };
 	struct xport_handle *h = NULL;
 	struct dfu_setup st;
 	int rc;
 
 	xport_enumerate(j->x, rt_visit, &f);
 	if (!f.found)
-		return 0;
+		return DFU_E_NODEV;
 	rc = xport_open(j->x, &f.dev, &h);
 	if (rc < 0) {
-		cli_error(&j->rep, "cannot open the run-time device %04x:%04x at %s: %s", f.dev.vid,
-			  f.dev.pid, f.dev.path, dfu_strerror(rc));
+		cli_error(&j->rep, "cannot open the run-time device %04x:%04x at %s: %s", d->vid,
+			  d->pid, d->path, dfu_strerror(rc));
 		return rc;
 	}
-	st = dfu_setup_make(DFU_DETACH, 1000, f.intf, 0);
+	st = dfu_setup_make(DFU_DETACH, 1000, d->rt_intf, 0);
 	rc = xport_control(j->x, h, &st, NULL, NULL, 5000);
 	if (rc < 0 && rc != DFU_E_NODEV)
 		cli_say(&j->rep, "DFU_DETACH to %04x:%04x at %s: %s (continuing, as dfu-util does)",
-			f.dev.vid, f.dev.pid, f.dev.path, xport_result_name(rc));
-	if (rc != DFU_E_NODEV && !f.will_detach)
+			d->vid, d->pid, d->path, xport_result_name(rc));
+	if (rc != DFU_E_NODEV && !d->rt_will_detach)
 		xport_reset(j->x, h);
 	xport_close(j->x, h);
-	cli_say(&j->rep, "detached %04x:%04x serial %s at %s into DFU mode", f.dev.vid, f.dev.pid,
-		f.dev.serial[0] ? f.dev.serial : "(none)", f.dev.path);
+	cli_say(&j->rep, "detached %04x:%04x serial %s at %s into DFU mode", d->vid, d->pid,
+		d->serial[0] ? d->serial : "(none)", d->path);
+	j->rt_vid = d->vid;
+	j->rt_pid = d->pid;
+	j->rt_from_file = false;
 	return 1;
 }
 
-/* ---- -w ---- */
-
-struct count_ctx {
-	const struct dfu_match *m;
-	int n;
-};
-
-static int count_visit(void *ctx, const struct xport_dev_info *d)
+/* -w: probe every 20 ms, as dfu-util does, until a DFU interface of either
+ * mode matches; other USB devices (hubs, keyboards) never count. Like
+ * dfu-util it waits until then, however long (Ctrl-C ends it). */
+static int wait_for_device(struct cli_job *j, const struct dfu_match *m, struct dfu_probe *p)
 {
-	struct count_ctx *c = ctx;
-	if ((c->m->vid < 0 || d->vid == c->m->vid) && (c->m->pid < 0 || d->pid == c->m->pid) &&
-	    (!c->m->serial || !c->m->serial[0] || strcmp(c->m->serial, d->serial) == 0) &&
-	    (!c->m->path || !c->m->path[0] || strcmp(c->m->path, d->path) == 0))
-		c->n++;
-	return 0;
+	cli_say(&j->rep, "waiting for a DFU device (run-time or DFU mode) that matches (-w); "
+		"Ctrl-C stops");
+	for (;;) {
+		int rc = dfu_probe(j->x, m, p);
+		if (rc < 0)
+			return rc;
+		if (p->entries)
+			return 0;
+		xport_sleep_ms(j->x, 20);
+	}
+}
+
+/* A run-time device among several matching ones: dfu-util stops ("More
+ * than one DFU capable USB device found", exit 74) rather than guess,
+ * since the detach resets the device and it comes back at a new address.
+ * Several DFU-mode devices alone are dfu_session_open()'s to refuse, with
+ * the same exit code. */
+static int refuse_several(struct cli_job *j, const struct dfu_probe *p)
+{
+	char list[400];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (unsigned i = 0; i < p->ndev && i < DFU_PROBE_MAX; i++) {
+		const struct dfu_probe_dev *d = &p->dev[i];
+		int w = snprintf(list + len, sizeof(list) - len, "%s%04x:%04x serial %s at %s (%s)",
+				 i ? ", " : "", d->vid, d->pid, d->serial[0] ? d->serial : "(none)",
+				 d->path, d->runtime ? "run-time" : "DFU mode");
+		if (w < 0 || (size_t)w >= sizeof(list) - len)
+			break;
+		len += (size_t)w;
+	}
+	cli_error(&j->rep, "%u DFU devices match, %u of them in run-time mode: %s; dfu-flash "
+		  "does not guess which to detach or flash: choose one with -S SERIAL, -p PATH "
+		  "or -d (-l lists them)", p->ndev, p->nruntime, list);
+	set_result(j, "failed: %u matching devices", p->ndev);
+	return CLI_EXIT_IOERR;
 }
 
 /* ---- main, step by step ---- */
@@ -866,7 +942,7 @@ static int open_transport(struct cli_job *j, const struct xport *preset,
 /* -l */
 static int list_devices(struct cli_job *j)
 {
-	int n = cli_list(j->x, j->o, j->rep.out);
+	int n = cli_list(j->x, j->o, j->rep.out, j->rep.err);
 
 	if (n < 0) {
 		cli_error(&j->rep, "cannot list devices on the %s transport: %s", j->x->ops->name,
@@ -881,40 +957,70 @@ static int list_devices(struct cli_job *j)
 	return 0;
 }
 
-/* -w, then -e, or the detach a run-time device needs before a job. *stop
- * set: -e is done (or failed), with this exit code. */
+/* The first run-time device the probe kept. */
+static const struct dfu_probe_dev *probed_runtime(const struct dfu_probe *p)
+{
+	for (unsigned i = 0; i < p->ndev && i < DFU_PROBE_MAX; i++)
+		if (p->dev[i].runtime)
+			return &p->dev[i];
+	return NULL;
+}
+
+/* -w, then -e, or the detach a run-time device needs before a job, all
+ * decided from one probe (enumeration only: no request is sent before the
+ * detach). *stop set: -e is done (or failed), or the match is refused,
+ * with this exit code. */
 static int wait_and_detach(struct cli_job *j, const struct dfu_match *m, bool *stop)
 {
 	const struct cli_opts *o = j->o;
+	const struct dfu_probe_dev *rt;
+	struct dfu_probe *p = calloc(1, sizeof(*p));
+	int rc = 0, ex = 0;
 
 	*stop = false;
-	if (o->wait) {
-		struct count_ctx c = { .m = m };
-		cli_say(&j->rep, "waiting for a matching device (-w)");
-		for (;;) {
-			c.n = 0;
-			xport_enumerate(j->x, count_visit, &c);
-			if (c.n)
-				break;
-			xport_sleep_ms(j->x, 20);
-		}
+	if (!p) {
+		*stop = true;
+		cli_error(&j->rep, "out of memory");
+		return CLI_EXIT_SOFTWARE;
 	}
+	rc = o->wait ? wait_for_device(j, m, p) : dfu_probe(j->x, m, p);
+	if (rc < 0) {
+		*stop = true;
+		cli_error(&j->rep, "cannot list USB devices on the %s transport: %s",
+			  j->x->ops->name, dfu_strerror(rc));
+		ex = cli_exit_for(rc);
+		goto out;
+	}
+	for (unsigned i = 0; i < p->nunopened && i < DFU_PROBE_MAX; i++)
+		cli_warn_unopened(j->rep.err, &p->unopened[i]);
+	if (!o->all && p->nruntime && p->ndev > 1) {
+		*stop = true;
+		ex = refuse_several(j, p);
+		goto out;
+	}
+	rt = p->ndfu ? NULL : probed_runtime(p);
 	if (o->detach) {
-		int rc = runtime_detach(j);
-		if (rc != 0) {
+		if (rt) {
+			rc = runtime_detach(j, rt);
 			*stop = true;
-			return rc < 0 ? cli_exit_for(rc) : 0;
+			ex = rc < 0 ? cli_exit_for(rc) : 0;
 		}
 		/* No run-time device: a DFU-mode one gets a plain DETACH. */
-	} else if (o->download || o->upload || o->s.given) {
-		/* A run-time device first detaches, then dfu-flash waits -E s.
-		 * Decided from enumeration alone: no request is sent. */
-		if (cli_all_count(j->x, m) == 0 && runtime_detach(j) == 1) {
-			cli_say(&j->rep, "waiting %u s for the DFU-mode device (-E)", o->detach_delay_s);
+	} else if (rt && (o->download || o->upload || o->s.given)) {
+		/* A run-time device first detaches, then dfu-flash waits -E s. */
+		rc = runtime_detach(j, rt);
+		if (rc < 0) {
+			*stop = true;
+			ex = cli_exit_for(rc);
+		} else {
+			cli_say(&j->rep, "waiting %u s for the DFU-mode device (-E)",
+				o->detach_delay_s);
 			xport_sleep_ms(j->x, o->detach_delay_s * 1000u);
 		}
 	}
-	return 0;
+out:
+	free(p);
+	return ex;
 }
 
 /* The job on the device, or on each with --all; the JSON result; a failed

@@ -2,6 +2,10 @@
  * dfu_select.c - which device, interface and alt setting a session talks to
  * (see dfu_select.h).
  *
+ * dfu_match_alt() is dfu-util 0.11's rule for one alt setting, shared by
+ * the probe (dfu_probe: both modes, for -w, detaching and "more than one
+ * device"), dfu_session_open() and -l.
+ *
  * dfu_session_open() walks what enumeration saw once (open_visit), keeping
  * the first matching DFU-mode device and counting the rest, so that "none",
  * "more than one device" and "more than one alt" each get their own
@@ -24,6 +28,7 @@ void dfu_match_any(struct dfu_match *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->vid = m->pid = -1;
+	m->rt_vid = m->rt_pid = -1;
 	m->intf = m->alt = -1;
 }
 
@@ -229,53 +234,147 @@ static void config_problem(const struct xport_dev_info *d, int rc, char *out, si
 	snprintf(out, cap, "its configuration descriptor cannot be parsed: %s", dfu_strerror(rc));
 }
 
+/* ---- dfu-util's rule for one alt setting ([dfu-util-0.11], probing) ---- */
+
+static bool id_ok(int want, uint16_t have)
+{
+	return want < 0 || want == have;
+}
+
+static bool text_ok(const char *want, const char *have)
+{
+	return !want || !want[0] || strcmp(want, have) == 0;
+}
+
+enum dfu_match_kind dfu_match_alt(const struct dfu_match *m, const struct xport_dev_info *d,
+				  const struct usb_alt_info *a)
+{
+	bool dfu_mode = a->intf.bInterfaceProtocol == USB_PROTO_DFU_MODE;
+	const char *name;
+
+	if (a->intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
+	    a->intf.bInterfaceSubClass != USB_SUBCLASS_DFU)
+		return DFU_MATCH_NO;
+	if ((m->path && m->path[0] && strcmp(d->path, m->path) != 0) ||
+	    (m->devnum > 0 && d->devnum != m->devnum) ||
+	    (m->cfg > 0 && (d->config_len < 6 || d->config[5] != m->cfg)) ||
+	    (m->intf >= 0 && a->intf.bInterfaceNumber != m->intf))
+		return DFU_MATCH_NO;
+	/* -a picks among DFU-mode alts; a run-time interface has no choice. */
+	if (dfu_mode && m->alt >= 0 && a->intf.bAlternateSetting != m->alt)
+		return DFU_MATCH_NO;
+	if (!id_ok(dfu_mode ? m->vid : m->rt_vid, d->vid) ||
+	    !id_ok(dfu_mode ? m->pid : m->rt_pid, d->pid))
+		return DFU_MATCH_NO;
+	/* dfu-util opens the device here to read the alt name and the serial,
+	 * and skips one it cannot open with a warning. */
+	if (d->open_error)
+		return DFU_MATCH_UNOPENED;
+	name = xport_dev_string(d, a->intf.iInterface);
+	if (dfu_mode && m->alt < 0 && m->alt_name && m->alt_name[0] &&
+	    (!name || strcmp(name, m->alt_name) != 0))
+		return DFU_MATCH_NO;
+	if (!text_ok(dfu_mode ? m->serial : m->rt_serial, d->serial))
+		return DFU_MATCH_NO;
+	return dfu_mode ? DFU_MATCH_DFU : DFU_MATCH_RUNTIME;
+}
+
+/* ---- the probe ---- */
+
+struct probe_ctx {
+	const struct dfu_match *m;
+	struct dfu_probe *p;
+};
+
+static void probe_dev_fill(struct dfu_probe_dev *pd, const struct xport_dev_info *d)
+{
+	pd->vid = d->vid;
+	pd->pid = d->pid;
+	pd->devnum = d->devnum;
+	snprintf(pd->path, sizeof(pd->path), "%s", d->path);
+	snprintf(pd->serial, sizeof(pd->serial), "%s", d->serial);
+	pd->open_error = d->open_error;
+}
+
+static int probe_visit(void *ctx, const struct xport_dev_info *d)
+{
+	struct probe_ctx *c = ctx;
+	struct dfu_probe *p = c->p;
+	struct dfu_probe_dev one;
+	struct usb_config_iter it;
+	struct usb_alt_info a;
+	bool unopened = false;
+	unsigned entries = 0;
+
+	memset(&one, 0, sizeof(one));
+	if (usb_config_iter_init(&it, d->config, d->config_len, NULL) < 0)
+		return 0;
+	for (int guard = 0; guard < 256 && usb_config_next_alt(&it, &a) == 1; guard++) {
+		switch (dfu_match_alt(c->m, d, &a)) {
+		case DFU_MATCH_DFU:
+			one.dfu_mode = true;
+			entries++;
+			break;
+		case DFU_MATCH_RUNTIME:
+			if (!one.runtime) {
+				one.rt_intf = a.intf.bInterfaceNumber;
+				one.rt_will_detach = a.has_func &&
+						     (a.func.bmAttributes & DFU_ATTR_WILL_DETACH);
+			}
+			one.runtime = true;
+			entries++;
+			break;
+		case DFU_MATCH_UNOPENED:
+			unopened = true;
+			break;
+		case DFU_MATCH_NO:
+			break;
+		}
+	}
+	if (unopened) {
+		if (p->nunopened < DFU_PROBE_MAX)
+			probe_dev_fill(&p->unopened[p->nunopened], d);
+		p->nunopened++;
+	}
+	if (!entries)
+		return 0;
+	p->entries += entries;
+	p->ndfu += one.dfu_mode;
+	p->nruntime += one.runtime;
+	if (p->ndev < DFU_PROBE_MAX) {
+		probe_dev_fill(&one, d);
+		p->dev[p->ndev] = one;
+	}
+	p->ndev++;
+	return 0;
+}
+
+int dfu_probe(const struct xport *x, const struct dfu_match *m, struct dfu_probe *p)
+{
+	struct probe_ctx c = { m, p };
+
+	memset(p, 0, sizeof(*p));
+	return xport_enumerate(x, probe_visit, &c);
+}
+
+/* ---- dfu_session_open: exactly one DFU-mode device ---- */
+
 struct open_ctx {
 	const struct dfu_match *m;
 	struct dfu_session *s;
 	int ndev;
 	char bad[300];		/* the first matching device with broken descriptors */
+	char unopened[120];	/* the first matching device the transport could not open */
 	int nalts;		/* matching alts on the first device */
 	bool runtime_seen;
 	char others[200];	/* further matching devices, for the message */
 	size_t olen;
 };
 
-/* -d, -S, -p, -n and -c: the device itself, before its interfaces. */
-static bool device_matches(const struct dfu_match *m, const struct xport_dev_info *d)
-{
-	if ((m->vid >= 0 && d->vid != m->vid) || (m->pid >= 0 && d->pid != m->pid))
-		return false;
-	if (m->serial && m->serial[0] && strcmp(d->serial, m->serial) != 0)
-		return false;
-	if (m->path && m->path[0] && strcmp(d->path, m->path) != 0)
-		return false;
-	if (m->devnum > 0 && d->devnum != m->devnum)
-		return false;
-	if (m->cfg > 0 && (d->config_len < 6 || d->config[5] != m->cfg))
-		return false;
-	return true;
-}
-
-static bool alt_matches(const struct dfu_match *m, const struct xport_dev_info *d,
-			const struct usb_alt_info *a)
-{
-	const char *name;
-
-	if (m->intf >= 0 && a->intf.bInterfaceNumber != m->intf)
-		return false;
-	if (m->alt >= 0)
-		return a->intf.bAlternateSetting == m->alt;
-	if (m->alt_name && m->alt_name[0]) {
-		name = xport_dev_string(d, a->intf.iInterface);
-		return name && strcmp(name, m->alt_name) == 0;
-	}
-	return true;
-}
-
-/* Count the DFU-mode alts of `d` that -i/-a accept, keeping the first in
- * *first (its functional descriptor all zero when it has none); a matching
- * run-time alt sets o->runtime_seen. A configuration the iterator refuses
- * is described in o->bad (the first such device only). */
+/* Count the DFU-mode alts of `d` that the match accepts, keeping the first
+ * in *first (its functional descriptor all zero when it has none); a
+ * matching run-time alt sets o->runtime_seen. A configuration the iterator
+ * refuses is described in o->bad (the first such device only). */
 static int count_alts(struct open_ctx *o, const struct xport_dev_info *d,
 		      struct usb_alt_info *first)
 {
@@ -287,17 +386,20 @@ static int count_alts(struct open_ctx *o, const struct xport_dev_info *d,
 	rc = usb_config_iter_init(&it, d->config, d->config_len, NULL);
 	for (int guard = 0; rc == 0 && guard < 256; guard++) {
 		int more = usb_config_next_alt(&it, &a);
+		enum dfu_match_kind k;
 		if (more < 0)
 			rc = more;
 		if (more != 1)
 			break;
-		if (a.intf.bInterfaceClass != USB_CLASS_APP_SPEC ||
-		    a.intf.bInterfaceSubClass != USB_SUBCLASS_DFU || !alt_matches(o->m, d, &a))
-			continue;
-		if (a.intf.bInterfaceProtocol != USB_PROTO_DFU_MODE) {
+		k = dfu_match_alt(o->m, d, &a);
+		if (k == DFU_MATCH_RUNTIME)
 			o->runtime_seen = true;
+		if (k == DFU_MATCH_UNOPENED && !o->unopened[0])
+			snprintf(o->unopened, sizeof(o->unopened), "%04x:%04x on devnum %u at %.31s "
+				 "(%s)", d->vid, d->pid, d->devnum, d->path,
+				 dfu_strerror(d->open_error));
+		if (k != DFU_MATCH_DFU)
 			continue;
-		}
 		if (nalts++ == 0) {
 			*first = a;
 			if (!first->has_func)
@@ -319,8 +421,6 @@ static int open_visit(void *ctx, const struct xport_dev_info *d)
 	struct usb_alt_info first;
 	int nalts;
 
-	if (!device_matches(o->m, d))
-		return 0;
 	nalts = count_alts(o, d, &first);
 	if (nalts == 0)
 		return 0;
@@ -376,6 +476,11 @@ static int check_one(struct dfu_session *s, const struct open_ctx *oc, int seen)
 					    "%s; dfu-flash cannot use a device whose "
 					    "descriptors it cannot trust (its firmware is broken)",
 					    oc->bad);
+		if (oc->unopened[0])
+			return session_fail(s, DFU_E_IO,
+					    "cannot open DFU device %s; check its permissions "
+					    "(a udev rule) or whether another program holds it",
+					    oc->unopened);
 		if (oc->runtime_seen)
 			return session_fail(s, DFU_E_STATE,
 					    "the matching device is in run-time mode (DFU "

@@ -843,26 +843,33 @@ int dfu_session_dfu_download(struct dfu_session *s, const uint8_t *data, size_t 
 /* ---- upload and verify ---- */
 
 /* The blocks of one upload, each handed to `fn`; a short block ends it.
- * *got: how many bytes came. */
-static int read_blocks(struct dfu_session *s, uint32_t address, size_t len,
+ * *got: how many bytes came. `here` (DfuSe): from wherever the device's
+ * address pointer is, blocks 2, 3 ... without SET_ADDRESS (`address` is
+ * then only for the messages). */
+static int read_blocks(struct dfu_session *s, uint32_t address, bool here, size_t len,
 		       enum dfu_phase phase, dfu_chunk_fn fn, void *ctx, size_t *got)
 {
 	const bool blocks = s->xfer == s->func.wTransferSize;
 	size_t off = 0;
-	uint32_t block = 0;
+	uint32_t block = here ? DFUSE_BLOCK_DATA_FIRST : 0;
 	int rc;
 
 	while (off < len) {
 		uint16_t want = (uint16_t)min_size(s->xfer, len - off);
 		uint32_t at = address + (uint32_t)off;
 
-		if (s->dfuse && (block == 0 || block > 0xFFFF || !blocks)) {
+		if (here && block > 0xFFFF)
+			break; /* DfuSe has no block number after 65535 */
+		if (!here && s->dfuse && (block == 0 || block > 0xFFFF || !blocks)) {
 			rc = set_pointer(s, at);
 			if (rc < 0)
 				return rc;
 			block = DFUSE_BLOCK_DATA_FIRST;
 		}
-		if (s->dfuse)
+		if (here)
+			session_set_op(s, "DFU_UPLOAD block %u (%u bytes, the address pointer + %zu)",
+				       block, want, off);
+		else if (s->dfuse)
 			session_set_op(s, "DFU_UPLOAD block %u (%u bytes from 0x%08X)", block, want,
 				       at);
 		else
@@ -911,7 +918,7 @@ static int upload_stream(struct dfu_session *s, uint32_t address, size_t len,
 	rc = check_range(s, address, len, DFUSE_MEM_READABLE, "read");
 	if (rc < 0)
 		return rc;
-	return read_blocks(s, address, len, phase, fn, ctx, got);
+	return read_blocks(s, address, false, len, phase, fn, ctx, got);
 }
 
 struct copy_ctx {
@@ -935,6 +942,22 @@ int dfu_session_upload(struct dfu_session *s, uint32_t address, uint8_t *buf, si
 {
 	struct copy_ctx c = { buf };
 	return upload_stream(s, address, len, DFU_PHASE_READ, copy_chunk, &c, got);
+}
+
+int dfu_session_upload_at_pointer(struct dfu_session *s, uint8_t *buf, size_t len, size_t *got)
+{
+	struct copy_ctx c = { buf };
+
+	*got = 0;
+	if (!s->dfuse)
+		return session_fail(s, DFU_E_STATE, "an upload from the address pointer is "
+				    "DfuSe only; a plain DFU device uploads from its start");
+	session_set_op(s, "upload of %zu bytes from the address pointer", len);
+	if (!(s->func.bmAttributes & DFU_ATTR_CAN_UPLOAD))
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "the device does not support upload (bmAttributes 0x%02X lacks "
+				    "bitCanUpload)", s->func.bmAttributes);
+	return read_blocks(s, 0, true, len, DFU_PHASE_READ, copy_chunk, &c, got);
 }
 
 struct verify_ctx {

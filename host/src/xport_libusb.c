@@ -192,6 +192,7 @@ static void read_strings(struct xport_libusb *t, libusb_device *dev,
 	struct cached_strings *cs;
 	libusb_device_handle *h;
 	uint8_t bus = libusb_get_bus_number(dev);
+	int rc;
 
 	for (size_t i = 0; i < STRING_CACHE; i++) {
 		cs = &t->cache[i];
@@ -203,8 +204,11 @@ static void read_strings(struct xport_libusb *t, libusb_device *dev,
 			return;
 		}
 	}
-	if (libusb_open(dev, &h) < 0)
-		return; /* no permission: listed without strings */
+	rc = libusb_open(dev, &h);
+	if (rc < 0) {
+		d->open_error = xport_libusb_map_error(rc); /* no permission: no strings */
+		return;
+	}
 	add_string(h, d, d->device_desc[14]);
 	add_string(h, d, d->device_desc[15]);
 	add_string(h, d, d->device_desc[16]);

@@ -298,17 +298,28 @@ static void test_dfu_file_for_this_device_is_written_without_its_suffix(void **s
 	fx_free(f);
 }
 
+/* As in dfu-util: without -d, a suffix's IDs are the run-time IDs to match,
+ * which a device already in DFU mode cannot contradict, so it is flashed
+ * (with a note); a run-time pair from -d that the suffix contradicts, as
+ * well as the DFU-mode device's, is a usage error. */
 static void test_dfu_file_for_another_device_is_a_usage_error_as_in_dfu_util(void **st)
 {
 	struct fx *f = fx_new(1, NULL);
 	(void)st;
 
 	with_suffix(f, 0x1209, 0x9999);
-	assert_int_equal(run(f, "-D", f->files.fw), CLI_EXIT_USAGE);
-	assert_has(f->err, "is for 1209:9999 (its DFU suffix says so) and the device is 1209:0001; "
-			   "choose the right file or device (-d), or rebuild the suffix");
+	assert_int_equal(run(f, "-d", "1209:0002,1209:0001", "-D", f->files.fw), CLI_EXIT_USAGE);
+	assert_has(f->err, "is for 1209:9999 (its DFU suffix says so) and the device is 1209:0001 "
+			   "(run-time 1209:0002); choose the right file or device (-d), or rebuild "
+			   "the suffix");
 	assert_int_equal(f->lab.d[0].manifestations, 0);
 	assert_lacks(f->trace, "OUT 21 01 ");	/* nothing was written */
+	assert_int_equal(run(f, "-D", f->files.fw), 0);
+	assert_has(f->err, "DFU suffix names 1209:9999 and the device is in DFU mode as "
+			   "1209:0001, which does not show its run-time IDs: flashing, as dfu-util "
+			   "does");
+	assert_int_equal(f->lab.d[0].manifestations, 1);
+	assert_memory_equal(f->lab.d[0].mem, f->img, IMG);
 	fx_free(f);
 }
 

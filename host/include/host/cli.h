@@ -197,9 +197,10 @@ uint64_t cli_all_now_us(void);
 void cli_all_json_dev(const struct cli_all_dev *d, char *out, size_t cap);
 
 /* ---- -l ---- */
-/* Print dfu-util's "Found DFU: ..." lines for every DFU interface; returns
- * the number of lines. */
-int cli_list(const struct xport *x, const struct cli_opts *o, FILE *out);
+/* Print dfu-util's "Found DFU: ..." lines for every DFU interface the
+ * filters accept to `out`, a warning for each device that cannot be opened
+ * to `err`; returns the number of lines. */
+int cli_list(const struct xport *x, const struct cli_opts *o, FILE *out, FILE *err);
 /* One -l line for an alt setting, for tests. */
 struct usb_interface_desc;
 void cli_list_line(const struct xport_dev_info *d, const struct usb_interface_desc *id,

@@ -169,6 +169,11 @@ int dfu_session_upload_fn(struct dfu_session *s, uint32_t address, size_t len, d
  * reply ends the upload). */
 int dfu_session_upload(struct dfu_session *s, uint32_t address, uint8_t *buf, size_t len,
 		       size_t *got);
+/* DfuSe: read up to `len` bytes from wherever the device's address pointer
+ * is, with no SET_ADDRESS (dfu-util's upload without an address). The
+ * bytes' address is the device's to know. */
+int dfu_session_upload_at_pointer(struct dfu_session *s, uint8_t *buf, size_t len,
+				  size_t *got);
 /* Read back and compare; DFU_E_VERIFY names the first differing address. */
 int dfu_session_verify(struct dfu_session *s, uint32_t address, const uint8_t *data,
 		       size_t len);

@@ -60,6 +60,11 @@ struct xport_dev_info {
 	size_t config_len;
 	struct xport_string strings[XPORT_MAX_STRINGS];
 	size_t nstrings;
+	/* 0, or why the transport could not open the device to read its strings
+	 * (a negative dfu_err, e.g. no permission on libusb): it is then listed
+	 * without strings, and dfu-flash skips it with a warning as dfu-util
+	 * does. The in-process and USB/IP transports always open. */
+	int open_error;
 	uintptr_t ref;			/* the transport's own reference (board index, ...) */
 };
 
