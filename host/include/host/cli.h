@@ -56,21 +56,22 @@ struct cli_dfuse_spec {
 enum cli_poll_policy { CLI_POLL_HONOUR, CLI_POLL_CLAMP };
 
 struct cli_opts {
-	/* dfu-util 0.11 */
+	/* dfu-util 0.11. Of version, list, detach, upload and download only the
+	 * last given is set: dfu-util keeps one mode. */
 	bool help, version, list, detach, reset, wait;
 	int verbose;
 	unsigned detach_delay_s;		/* -E, default 5 */
 	int rt_vid, rt_pid, dfu_vid, dfu_pid;	/* -d; CLI_ID_ANY or CLI_ID_NONE */
-	int devnum;				/* -n, 0: any */
+	int devnum;				/* -n, 0: any; CLI_ID_NONE: -n 0, none */
 	const char *path;			/* -p */
 	int cfg;				/* -c, 0: any */
 	int intf;				/* -i, -1: any */
 	int alt;				/* -a NUMBER, -1: none */
 	const char *alt_name;			/* -a NAME */
 	char serial_rt[128], serial_dfu[128];	/* -S, "" matches anything */
-	unsigned transfer_size;			/* -t, 0: the device's */
+	unsigned transfer_size;			/* -t, 0: the device's; at most 0xFFFF */
 	const char *upload;			/* -U */
-	long long upload_size;			/* -Z, -1: not given */
+	long long upload_size;			/* -Z, -1: not given (or -Z 0) */
 	const char *download;			/* -D ("-" is stdin) */
 	struct cli_dfuse_spec s;		/* -s */
 	/* dfu-flash */
