@@ -69,6 +69,7 @@ enum import_fault {
 	I_DEVLIST_CODE,
 	I_MALFORMED,		/* record busid without a NUL */
 	I_BAD_DESCRIPTOR,	/* device descriptor of 4 bytes */
+	I_LEAVE_AT_STRINGS,	/* closes the import at the first string request */
 };
 
 /* How the server answers a CMD_UNLINK of the URB it kept silent on. */
@@ -315,6 +316,8 @@ static void standard(int c, uint32_t seq, const uint8_t *setup, uint16_t wlen, b
 		}
 		ret_submit(c, seq, 0, false, NULL, 0);
 	} else {
+		if (req == 6 && type == 3 && cfg.imp == I_LEAVE_AT_STRINGS)
+			_exit(0);
 		ret_submit(c, seq, USBIP_STATUS_EPIPE, dir_in, NULL, 0); /* no strings */
 	}
 }
@@ -840,6 +843,14 @@ static void test_a_device_with_a_malformed_descriptor_is_named_by_busid(void **s
 	assert_import_fails(I_BAD_DESCRIPTOR, "1-1: its device descriptor (4 bytes) is malformed");
 }
 
+static void test_a_device_that_leaves_while_it_is_enumerated_is_not_reported(void **st)
+{
+	(void)st;
+	/* descriptors read, configured, then gone at the string list */
+	assert_import_fails(I_LEAVE_AT_STRINGS, "closed the import of 1-1: the device left the "
+						"bus or re-enumerated");
+}
+
 /* ---- open and close ---- */
 
 static void test_a_handle_is_opened_once_and_reused_by_the_next_enumeration(void **st)
@@ -869,6 +880,7 @@ static void test_a_handle_is_opened_once_and_reused_by_the_next_enumeration(void
 					       NULL, in, CTRL_MS),
 				 DFU_E_INVAL);
 		assert_int_equal(xport_reset(&f->x, stale), DFU_E_INVAL);
+		xport_close(&f->x, stale); /* a second close is harmless */
 	}
 	/* the import survived the close: the next enumeration reuses it */
 	assert_int_equal(xport_enumerate(&f->x, keep_first, again), 1);
@@ -1114,8 +1126,11 @@ static void test_a_control_on_an_import_the_server_reset_reports_the_device_gone
 	assert_int_equal(vendor_in(f, V_RESET_AFTER_REPLY, 0, in, sizeof(in)), 8);
 	assert_int_equal(write(f->srv.go, "g", 1), 1);
 	assert_int_equal(srv_event(&f->srv), 'R');
+	/* the send fails, or (when the RST is still on its way in) the reply
+	 * read does: either way the device is gone, and said so */
 	assert_int_equal(vendor_in(f, V_ECHO, 0, in, sizeof(in)), DFU_E_NODEV);
-	assert_says(f, "the import of 1-1 is closed: the device left the bus or re-enumerated");
+	assert_says(f, "import of 1-1");
+	assert_says(f, ": the device left the bus or re-enumerated");
 	/* and the next enumeration imports it again, as a new device */
 	xport_close(&f->x, f->h);
 	f->h = NULL;
@@ -1193,6 +1208,7 @@ int main(void)
 		cmocka_unit_test(test_an_import_answered_with_the_devlist_code_is_not_used),
 		cmocka_unit_test(test_a_malformed_import_record_is_not_used),
 		cmocka_unit_test(test_a_device_with_a_malformed_descriptor_is_named_by_busid),
+		cmocka_unit_test(test_a_device_that_leaves_while_it_is_enumerated_is_not_reported),
 		cmocka_unit_test(test_a_handle_is_opened_once_and_reused_by_the_next_enumeration),
 		cmocka_unit_test(test_a_transfer_without_its_buffer_is_refused_before_the_wire),
 		cmocka_unit_test(test_a_urb_the_server_never_answers_is_unlinked_and_reported_as_a_timeout),
