@@ -184,9 +184,9 @@ int cli_parse_device(const char *arg, struct cli_opts *o, char *msg, size_t cap)
 	if (!parse_pair(arg, rt_len, &o->rt_vid, &o->rt_pid))
 		goto bad;
 	if (!comma) {
-		/* One pair: the same IDs in run-time and DFU mode. */
-		o->dfu_vid = o->rt_vid;
-		o->dfu_pid = o->rt_pid;
+		/* One pair names the run-time device, as in dfu-util 0.11: in
+		 * DFU mode any device matches (after a detach the IDs change). */
+		o->dfu_vid = o->dfu_pid = CLI_ID_ANY;
 		return 0;
 	}
 	if (strchr(comma + 1, ','))
@@ -201,6 +201,8 @@ int cli_parse_device(const char *arg, struct cli_opts *o, char *msg, size_t cap)
 		bool pid_empty = !c2 || c2[1] == '\0';
 
 		if (rt_len == 0) {
+			/* DFU-mode IDs only: no run-time device matches. */
+			o->rt_vid = o->rt_pid = CLI_ID_NONE;
 			o->dfu_vid = dv;
 			o->dfu_pid = dp;
 			return 0;

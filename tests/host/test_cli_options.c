@@ -101,7 +101,7 @@ static void test_every_short_option_is_accepted(void **st)
 	assert_true(o.reset && o.wait);
 	assert_int_equal(o.detach_delay_s, 7);
 	assert_int_equal(o.rt_vid, 0x0483);
-	assert_int_equal(o.dfu_pid, 0xdf11);
+	assert_int_equal(o.rt_pid, 0xdf11);
 	assert_int_equal(o.devnum, 12);
 	assert_string_equal(o.path, "1-1.2");
 	assert_int_equal(o.cfg, 1);
@@ -227,11 +227,12 @@ static void test_device_forms_follow_dfu_util(void **st)
 	struct cli_opts o;
 	(void)st;
 	cli_opts_default(&o);
+	/* one pair: the run-time device's IDs; any device in DFU mode */
 	assert_int_equal(cli_parse_device("0483:df11", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(o.rt_vid, 0x0483);
 	assert_int_equal(o.rt_pid, 0xdf11);
-	assert_int_equal(o.dfu_vid, 0x0483);
-	assert_int_equal(o.dfu_pid, 0xdf11);
+	assert_int_equal(o.dfu_vid, CLI_ID_ANY);
+	assert_int_equal(o.dfu_pid, CLI_ID_ANY);
 	assert_int_equal(cli_parse_device("1234:5678,0483:df11", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(o.rt_vid, 0x1234);
 	assert_int_equal(o.dfu_vid, 0x0483);
@@ -245,8 +246,10 @@ static void test_device_forms_follow_dfu_util(void **st)
 	assert_int_equal(o.dfu_pid, 0x5678);
 	/* a leading comma: DFU-mode IDs only */
 	assert_int_equal(cli_parse_device(",0483:df11", &o, msg, sizeof(msg)), 0);
-	assert_int_equal(o.rt_vid, CLI_ID_ANY);
+	assert_int_equal(o.rt_vid, CLI_ID_NONE);
+	assert_int_equal(o.rt_pid, CLI_ID_NONE);
 	assert_int_equal(o.dfu_vid, 0x0483);
+	assert_int_equal(o.dfu_pid, 0xdf11);
 	/* * any, - none, empty parts any */
 	assert_int_equal(cli_parse_device("*:-", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(o.rt_vid, CLI_ID_ANY);
@@ -445,7 +448,7 @@ static void test_long_options_may_be_shortened_to_a_prefix_that_names_one_option
 	assert_int_equal(o.alt, 0);
 	assert_int_equal(o.intf, 0);
 	assert_int_equal(o.cfg, 1);
-	assert_int_equal(o.dfu_pid, 0xdf11);
+	assert_int_equal(o.rt_pid, 0xdf11);
 	assert_int_equal(parse(&o, "--upload-s", "16", "--upload", "u.bin", "--detach-", "2",
 			       NULL), 0);
 	assert_int_equal(o.upload_size, 16);

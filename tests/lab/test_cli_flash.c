@@ -100,7 +100,11 @@ static void test_list_prints_dfu_util_lines_highest_alt_first(void **st)
 	assert_int_equal(run(f, "-l", "-a", "1"), 0);
 	assert_non_null(strstr(f->out, "alt=1"));
 	assert_null(strstr(f->out, "alt=0"));
+	/* one pair names the run-time device (dfu-util 0.11): a DFU-mode
+	 * device is listed whatever it is; after a comma it filters DFU mode */
 	assert_int_equal(run(f, "-l", "-d", "1234:5678"), 0);
+	assert_non_null(strstr(f->out, "Found DFU: [0483:df11]"));
+	assert_int_equal(run(f, "-l", "-d", ",1234:5678"), 0);
 	assert_string_equal(f->out, "");
 	assert_non_null(strstr(f->err, "no DFU device found"));
 	fx_free(f);
