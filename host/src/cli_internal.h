@@ -35,6 +35,7 @@ struct cli_job {
 	 * suffix's own (taken for matching when -d gives none); -1: unknown. */
 	int rt_vid, rt_pid;
 	bool rt_from_file;		/* rt_vid/rt_pid came from the suffix */
+	bool detached;			/* a run-time device was detached before the job */
 	char result[DFU_SESSION_ERR_MAX + 80];	/* last outcome, for --all and --json */
 };
 
@@ -55,5 +56,58 @@ int cli_run_one(struct cli_job *j, const struct dfu_match *m);
  * `inst` and sets *kind to NULL, so the caller must not close it again. */
 int cli_run_all(struct cli_job *j, const struct dfu_match *base,
 		const struct cli_xport_kind **kind, struct cli_xport_inst *inst);
+
+/* ---- the dfu-util personality's stdout (cli_report.c): each prints only
+ * when rep->dfu_util is set ---- */
+
+/* -V, and the first lines of every run: dfu-util's shape ("dfu-util 0.11"
+ * first, as scripts parse it), saying it is dfu-flash. */
+void cli_du_banner(FILE *out);
+/* The lines without values. */
+enum cli_du_fixed {
+	CLI_DU_WAITING,			/* -w */
+	CLI_DU_OPENING,			/* before the device is opened */
+	CLI_DU_CLAIM_RUNTIME,		/* a run-time device, before its detach */
+	CLI_DU_RUNTIME_DETACH,
+	CLI_DU_WILL_DETACH,		/* ... it detaches itself (bitWillDetach) */
+	CLI_DU_RESETTING,		/* ... or is reset */
+	CLI_DU_OPENING_DFU,		/* the DFU-mode device after a detach */
+	CLI_DU_DFUSE_SUCCESS,		/* a raw image written to a DfuSe device */
+	CLI_DU_FILE_DONE,		/* a .dfu file written */
+	CLI_DU_LEAVE,			/* DfuSe :leave */
+	CLI_DU_MANIFEST,		/* ... answered with dfuMANIFEST */
+	CLI_DU_MASS_ERASE,
+	CLI_DU_COMMAND_MODE,		/* -s without -D */
+	CLI_DU_UNPROTECT,
+	CLI_DU_PLAIN_DOWNLOAD,		/* plain DFU 1.1 -D */
+	CLI_DU_PLAIN_RESET,		/* ... reset out of dfuMANIFEST-WAIT-RESET */
+	CLI_DU_PLAIN_DONE,
+	CLI_DU_PLAIN_UPLOAD,		/* plain DFU 1.1 -U */
+	CLI_DU_UPLOAD_EMPTY,		/* ... that read nothing */
+	CLI_DU_FINAL_RESET,		/* -R */
+};
+void cli_du(struct cli_report *r, enum cli_du_fixed line);
+/* "Match vendor ID from file" / product: a -D suffix's IDs taken for matching (-1: not). */
+void cli_du_match_from_file(struct cli_report *r, int vid, int pid);
+/* A run-time device about to be detached (its DFU interface `intf`). */
+void cli_du_runtime(struct cli_report *r, const struct xport_dev_info *d, uint8_t intf);
+/* The opened DFU-mode device, from "Opening" (unless after_detach) to the
+ * transfer size; asked_xfer is -t (0: none). */
+struct dfu_session;
+void cli_du_opened(struct cli_report *r, const struct dfu_session *s, bool after_detach,
+		   unsigned asked_xfer);
+/* "DFU state(N) = NAME, status(N) = TEXT" for a GETSTATUS answer. */
+void cli_du_state(struct cli_report *r, const struct dfu_status_reply *st);
+/* A raw image about to be written to a DfuSe device. */
+void cli_du_element(struct cli_report *r, uint32_t address, size_t size);
+/* A .dfu file's images and elements, as dfu-util parses it aloud. */
+void cli_du_dfuse_file(struct cli_report *r, const uint8_t *fw, size_t len);
+/* How much a DfuSe -U reads and why. */
+enum cli_du_upload { CLI_DU_UPLOAD_SEGMENT, CLI_DU_UPLOAD_FORCED, CLI_DU_UPLOAD_DEFAULT };
+void cli_du_upload_limit(struct cli_report *r, enum cli_du_upload why, uint32_t bytes);
+/* A plain upload's total. */
+void cli_du_received(struct cli_report *r, size_t bytes);
+/* Close a phase's bar at `n` bytes ("Upload done.") unless it closed already. */
+void cli_du_bar_end(struct cli_report *r, enum dfu_phase phase, size_t n);
 
 #endif

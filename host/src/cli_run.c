@@ -9,6 +9,10 @@
  * write) it watches for it to come back and says what it runs; an STM32 that
  * comes back in its ROM with the image intact is "flashed but not running"
  * (exit 3), or is fixed with an option-byte reload under --fix-empty-check.
+ *
+ * Run as dfu-util, each step also prints dfu-util 0.11's stdout line for it
+ * (cli_report.c's cli_du_*, silent otherwise); what dfu-flash checks and
+ * decides, and its exit codes, are the same under either name.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -166,22 +170,21 @@ static int create_upload(struct cli_job *j)
 static void ids_from_suffix(struct cli_job *j, struct dfu_match *m)
 {
 	const struct dfu_suffix *x = &j->info.suffix;
+	int vid = -1, pid = -1;	/* what the suffix gave */
 
 	j->rt_vid = m->rt_vid;
 	j->rt_pid = m->rt_pid;
 	if (!j->o->download || !j->info.has_suffix)
 		return;
-	if (m->rt_vid == CLI_ID_ANY && x->idVendor != DFU_ID_ANY) {
-		m->rt_vid = j->rt_vid = x->idVendor;
-		j->rt_from_file = true;
-	}
-	if (m->rt_pid == CLI_ID_ANY && x->idProduct != DFU_ID_ANY) {
-		m->rt_pid = j->rt_pid = x->idProduct;
-		j->rt_from_file = true;
-	}
+	if (m->rt_vid == CLI_ID_ANY && x->idVendor != DFU_ID_ANY)
+		m->rt_vid = j->rt_vid = vid = x->idVendor;
+	if (m->rt_pid == CLI_ID_ANY && x->idProduct != DFU_ID_ANY)
+		m->rt_pid = j->rt_pid = pid = x->idProduct;
+	j->rt_from_file = vid >= 0 || pid >= 0;
 	if (j->rt_from_file)
 		cli_note(&j->rep, 1, "-D %s: run-time IDs to match from its DFU suffix: %04x:%04x",
 			 j->o->download, x->idVendor, x->idProduct);
+	cli_du_match_from_file(&j->rep, vid, pid);
 }
 
 static void make_match(struct cli_job *j, struct dfu_match *m)
@@ -328,6 +331,20 @@ static bool readable(const struct dfu_session *s, uint32_t addr)
 	return seg && (seg->type & DFUSE_MEM_READABLE);
 }
 
+/* DfuSe :leave (SET_ADDRESS first when `at`), with dfu-util's lines. */
+static int dfuse_leave(struct cli_job *j, struct dfu_session *s, bool at, uint32_t addr)
+{
+	int rc;
+
+	cli_du(&j->rep, CLI_DU_LEAVE);
+	rc = dfu_session_leave(s, at, addr);
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	if (!s->left_silently && s->status.bState == DFU_STATE_MANIFEST)
+		cli_du(&j->rep, CLI_DU_MANIFEST);
+	return 0;
+}
+
 /* How much -U reads, as dfu-util decides it ([dfu-util-0.11], DfuSe
  * upload): the -s length; else to the end of the address's segment; else
  * (no address, or :force outside every segment) 0x4000 bytes. */
@@ -364,6 +381,10 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 		set_result(j, "failed: address");
 		return CLI_EXIT_USAGE;
 	}
+	if (!at)
+		cli_du_upload_limit(&j->rep, CLI_DU_UPLOAD_DEFAULT, len);
+	else if (!o->s.have_length)
+		cli_du_upload_limit(&j->rep, seg ? CLI_DU_UPLOAD_SEGMENT : CLI_DU_UPLOAD_FORCED, len);
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return CLI_EXIT_SOFTWARE;
@@ -379,6 +400,7 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 		return CLI_EXIT_CANTCREAT;
 	}
 	free(buf);
+	cli_du_bar_end(&j->rep, DFU_PHASE_READ, got);
 	if (o->upload_size >= 0 && (long long)got != o->upload_size)
 		cli_say(&j->rep, "read %zu bytes, -Z expected %lld", got, o->upload_size);
 	if (at)
@@ -394,9 +416,9 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 	if (o->s.leave) {
 		/* dfu-util's leave after an upload: SET_ADDRESS to -s's address
 		 * (if any), then the zero-length DNLOAD. */
-		rc = dfu_session_leave(s, at, addr);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
+		int ex = dfuse_leave(j, s, at, addr);
+		if (ex)
+			return ex;
 		*left = true;
 	}
 	return 0;
@@ -406,17 +428,20 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 static int dfuse_write_file(struct cli_job *j, struct dfu_session *s, bool *left)
 {
 	const struct cli_opts *o = j->o;
-	int rc = dfu_session_dfuse_file(s, j->file, j->file_len, !o->no_verify);
+	int rc;
 
+	cli_du_dfuse_file(&j->rep, j->file, j->fw_len);
+	rc = dfu_session_dfuse_file(s, j->file, j->file_len, !o->no_verify);
 	if (rc < 0)
 		return engine_fail(j, s, rc);
+	cli_du(&j->rep, CLI_DU_FILE_DONE);
 	cli_say(&j->rep, "wrote every element of %s%s", o->download,
 		o->no_verify ? "" : ", verified by read-back");
 	set_result(j, "ok");
 	if (o->s.leave) {
-		rc = dfu_session_leave(s, false, 0);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
+		int ex = dfuse_leave(j, s, false, 0);
+		if (ex)
+			return ex;
 		*left = true;
 	}
 	return 0;
@@ -433,8 +458,6 @@ static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
 		.len = j->fw_len,
 		.mass_erase = o->s.mass_erase,
 		.verify = !o->no_verify && readable(s, o->s.address),
-		.leave = o->s.leave,
-		.await_return = true,
 		.will_reset = o->s.will_reset,
 	};
 	int rc;
@@ -450,9 +473,23 @@ static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
 	if (!job.verify && !o->no_verify)
 		cli_note(&j->rep, 0, "0x%08X is not readable on alt %u: not verified",
 			 o->s.address, s->alt);
+	if (o->s.mass_erase)
+		cli_du(&j->rep, CLI_DU_MASS_ERASE);
+	cli_du_element(&j->rep, o->s.address, j->fw_len);
+	/* The engine writes and reads back; the leave is this file's, so that
+	 * dfu-util's lines come in its order (written, then leaving). */
 	rc = dfu_session_dfuse_flash(s, &job, r);
 	if (rc < 0)
 		return engine_fail(j, s, rc);
+	cli_du(&j->rep, CLI_DU_DFUSE_SUCCESS);
+	if (o->s.leave && !s->gone) {
+		int ex = dfuse_leave(j, s, true, o->s.address);
+		if (ex)
+			return ex;
+		rc = dfu_session_await_return(s, r);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+	}
 	if (s->gone && !o->s.leave) {
 		cli_say(&j->rep, "wrote %zu bytes at 0x%08X; the device reset itself as "
 			"announced (will-reset)", j->fw_len, o->s.address);
@@ -485,15 +522,17 @@ static int dfuse_commands(struct cli_job *j, struct dfu_session *s, bool *left)
 	int rc;
 
 	if (o->s.mass_erase) {
+		cli_du(&j->rep, CLI_DU_MASS_ERASE);
 		rc = dfu_session_special(s, DFUSE_MASS_ERASE, 0);
 		if (rc < 0)
 			return engine_fail(j, s, rc);
 		cli_say(&j->rep, "mass erase done");
 	}
+	cli_du(&j->rep, CLI_DU_COMMAND_MODE);
 	if (o->s.leave) {
-		rc = dfu_session_leave(s, o->s.have_address, o->s.address);
-		if (rc < 0)
-			return engine_fail(j, s, rc);
+		int ex = dfuse_leave(j, s, o->s.have_address, o->s.address);
+		if (ex)
+			return ex;
 		*left = true;
 	}
 	set_result(j, "ok");
@@ -512,6 +551,7 @@ static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
 		rc = dfu_session_special(s, DFUSE_READ_UNPROTECT, 0);
 		if (rc < 0)
 			return engine_fail(j, s, rc);
+		cli_du(&j->rep, CLI_DU_UNPROTECT);
 		set_result(j, "ok, unprotected");
 		return 0;
 	}
@@ -539,6 +579,17 @@ static void write_chunk(void *ctx, size_t off, const uint8_t *p, size_t n)
 		k->ok = false;
 }
 
+/* dfu-util's lines after a plain download: the state manifestation ended
+ * in, the reset out of dfuMANIFEST-WAIT-RESET (which the engine did),
+ * "Done!". */
+static void plain_download_lines(struct cli_job *j, const struct dfu_session *s)
+{
+	cli_du_state(&j->rep, &s->status);
+	if (s->gone && !(s->func.bmAttributes & DFU_ATTR_WILL_DETACH))
+		cli_du(&j->rep, CLI_DU_PLAIN_RESET);
+	cli_du(&j->rep, CLI_DU_PLAIN_DONE);
+}
+
 static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 {
 	const struct cli_opts *o = j->o;
@@ -555,9 +606,11 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 		return CLI_EXIT_USAGE;
 	}
 	if (o->download) {
+		cli_du(&j->rep, CLI_DU_PLAIN_DOWNLOAD);
 		rc = dfu_session_dfu_download(s, j->file, j->fw_len);
 		if (rc < 0)
 			return engine_fail(j, s, rc);
+		plain_download_lines(j, s);
 		cli_say(&j->rep, "wrote %zu bytes in %zu blocks of %u; manifested%s", j->fw_len,
 			(j->fw_len + s->xfer - 1) / s->xfer, s->xfer,
 			s->gone ? (s->func.bmAttributes & DFU_ATTR_WILL_DETACH
@@ -575,6 +628,7 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 	if (o->upload) {
 		struct fd_sink k = { j->upload_fd, true };
 		size_t got = 0;
+		cli_du(&j->rep, CLI_DU_PLAIN_UPLOAD);
 		rc = dfu_session_upload_fn(s, 0, FILE_MAX, write_chunk, &k, &got);
 		if (rc < 0)
 			return engine_fail(j, s, rc);
@@ -583,6 +637,8 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 			set_result(j, "failed: writing -U");
 			return CLI_EXIT_CANTCREAT;
 		}
+		cli_du_bar_end(&j->rep, DFU_PHASE_READ, got);
+		cli_du_received(&j->rep, got);
 		if (got == FILE_MAX)
 			cli_say(&j->rep, "stopped the upload at %u MiB: the device never sent a short "
 				"block", FILE_MAX >> 20);
@@ -656,6 +712,7 @@ static void announce_device(struct cli_job *j, const struct dfu_session *s)
 {
 	char esc[XPORT_STRING_MAX * 2];
 
+	cli_du_opened(&j->rep, s, j->detached, j->o->transfer_size);
 	cli_note(&j->rep, 0, "%04x:%04x serial %s at %s, alt %u \"%s\"", s->dev.vid, s->dev.pid,
 		 s->dev.serial[0] ? s->dev.serial : "(none)", s->dev.path, s->alt, s->alt_name);
 	if (s->note[0])
@@ -682,6 +739,7 @@ static int watch_return(struct cli_job *j, struct dfu_session *s, struct dfu_ret
 	if (!left && !wrote_ob && !j->o->reset)
 		return 0;
 	if (j->o->reset && !left && !wrote_ob) {
+		cli_du(&j->rep, CLI_DU_FINAL_RESET);
 		rc = dfu_session_detach_reset(s);
 		if (rc < 0)
 			return engine_fail(j, s, rc);
@@ -709,7 +767,9 @@ static int run_on_device(struct cli_job *j, struct dfu_session *s, struct dfu_re
 	if (o->download && !suffix_ids_match(j, s))
 		return CLI_EXIT_USAGE;
 	if (o->download || o->upload || o->s.given) {
+		j->rep.du_bars = true; /* dfu-util's own steps: its bars */
 		ex = s->dfuse ? run_dfuse(j, s, &left, r) : run_plain(j, s, &left);
+		j->rep.du_bars = false;
 		if (ex)
 			return ex;
 	}
@@ -794,11 +854,13 @@ static int runtime_detach(struct cli_job *j, const struct dfu_probe_dev *d)
 			  d->pid, d->path, dfu_strerror(rc));
 		return rc;
 	}
+	cli_du_runtime(&j->rep, &f.dev, d->rt_intf);
 	st = dfu_setup_make(DFU_DETACH, 1000, d->rt_intf, 0);
 	rc = xport_control(j->x, h, &st, NULL, NULL, 5000);
 	if (rc < 0 && rc != DFU_E_NODEV)
 		cli_say(&j->rep, "DFU_DETACH to %04x:%04x at %s: %s (continuing, as dfu-util does)",
 			d->vid, d->pid, d->path, xport_result_name(rc));
+	cli_du(&j->rep, d->rt_will_detach ? CLI_DU_WILL_DETACH : CLI_DU_RESETTING);
 	if (rc != DFU_E_NODEV && !d->rt_will_detach)
 		xport_reset(j->x, h);
 	xport_close(j->x, h);
@@ -807,6 +869,7 @@ static int runtime_detach(struct cli_job *j, const struct dfu_probe_dev *d)
 	j->rt_vid = d->vid;
 	j->rt_pid = d->pid;
 	j->rt_from_file = false;
+	j->detached = true;
 	return 1;
 }
 
@@ -815,6 +878,7 @@ static int runtime_detach(struct cli_job *j, const struct dfu_probe_dev *d)
  * dfu-util it waits until then, however long (Ctrl-C ends it). */
 static int wait_for_device(struct cli_job *j, const struct dfu_match *m, struct dfu_probe *p)
 {
+	cli_du(&j->rep, CLI_DU_WAITING);
 	cli_say(&j->rep, "waiting for a DFU device (run-time or DFU mode) that matches (-w); "
 		"Ctrl-C stops");
 	for (;;) {
@@ -857,25 +921,36 @@ static int refuse_several(struct cli_job *j, const struct dfu_probe *p)
 /* ---- main, step by step ---- */
 
 /* argv into *o; -h and -V are answered here. CLI_EXIT_USAGE, or 0 with
- * *stop set when nothing more is to be done. */
+ * *stop set when nothing more is to be done. As dfu-util, the banner opens
+ * every run whose command line parsed (help and errors come before it, on
+ * stderr, as dfu-util has them), and -V is the banner alone; --json and -q
+ * keep stdout for JSON or nothing. */
 static int parse_command_line(struct cli_opts *o, int argc, char **argv, FILE *out, FILE *err,
 			      bool *stop)
 {
 	char msg[512];
+	enum cli_personality p = argc > 0 ? cli_personality_of(argv[0])
+					  : CLI_PERSONALITY_DFU_FLASH;
 
 	*stop = true;
 	cli_opts_default(o);
+	o->personality = p;
 	if (cli_parse(o, argc, argv, (const char *const *)environ, msg, sizeof(msg))) {
 		fprintf(err, "dfu-flash: %s\n", msg);
 		return CLI_EXIT_USAGE;
 	}
+	o->personality = p;
 	if (o->help) {
-		cli_usage(out);
+		cli_usage(p == CLI_PERSONALITY_DFU_UTIL ? err : out);
 		return 0;
 	}
+	if (p == CLI_PERSONALITY_DFU_UTIL && (o->version || (!o->json && !o->quiet)))
+		cli_du_banner(out);
 	if (o->version) {
-		fprintf(out, "dfu-flash %s (the dfu-util 0.11 command line, and more)\n",
-			DFULAB_VERSION);
+		if (p == CLI_PERSONALITY_DFU_FLASH)
+			fprintf(out, "dfu-flash %s (the dfu-util 0.11 command line, and more)\n"
+				"dfu-util personality: yes (run as dfu-util, it prints dfu-util "
+				"0.11's stdout lines)\n", DFULAB_VERSION);
 		return 0;
 	}
 	*stop = false;
@@ -890,7 +965,14 @@ static int open_report(struct cli_job *j)
 	j->rep.json = o->json;
 	j->rep.quiet = o->quiet;
 	j->rep.verbose = o->verbose;
-	j->rep.bar = !o->json && !o->quiet && (o->progress || isatty(fileno(j->rep.err)));
+	/* As dfu-util, the bar is dfu-util's, on stdout; dfu-flash's own (on
+	 * stderr) only with --progress. --all's devices would interleave the
+	 * lines of several runs, so it keeps dfu-flash's output. */
+	j->rep.dfu_util = o->personality == CLI_PERSONALITY_DFU_UTIL && !o->json && !o->quiet &&
+			  !o->all;
+	j->rep.du_phase = -1;
+	j->rep.bar = !o->json && !o->quiet &&
+		     (o->progress || (!j->rep.dfu_util && isatty(fileno(j->rep.err))));
 	if (o->transcript) {
 		j->rep.transcript = fopen(o->transcript, "w");
 		if (!j->rep.transcript) {

@@ -13,6 +13,12 @@
  * dfu-flash in-process without spawning.
  *
  * Exit codes are dfu-util's sysexits, plus CLI_EXIT_NOT_RUNNING.
+ *
+ * Run under the name dfu-util (a symlink next to dfu-flash), the program
+ * takes dfu-util 0.11's personality: the lines scripts read from dfu-util's
+ * stdout (banner, device and progress lines, "Download done.") go to stdout
+ * as dfu-util prints them, while dfu-flash's own messages, checks and exit
+ * codes stay as they are, on stderr. cli_report.c holds every such line.
  */
 #ifndef HOST_CLI_H
 #define HOST_CLI_H
@@ -55,6 +61,11 @@ struct cli_dfuse_spec {
 
 enum cli_poll_policy { CLI_POLL_HONOUR, CLI_POLL_CLAMP };
 
+/* Which program's output the run gives: dfu-flash's, or dfu-util 0.11's
+ * stdout lines when argv[0]'s base name is "dfu-util". */
+enum cli_personality { CLI_PERSONALITY_DFU_FLASH, CLI_PERSONALITY_DFU_UTIL };
+enum cli_personality cli_personality_of(const char *argv0);
+
 struct cli_opts {
 	/* dfu-util 0.11. Of version, list, detach, upload and download only the
 	 * last given is set: dfu-util keeps one mode. */
@@ -86,6 +97,7 @@ struct cli_opts {
 	const char *xport_arg;			/* its argument (--sim SPEC) */
 	unsigned reenum_timeout_ms;		/* --return-timeout MS */
 	const char *transcript;			/* --transcript FILE */
+	enum cli_personality personality;	/* from argv[0], not an option */
 };
 
 void cli_opts_default(struct cli_opts *o);
@@ -150,6 +162,11 @@ struct cli_report {
 	uint64_t phase_t0_us, last_draw_us;
 	const struct xport *x;
 	FILE *transcript;		/* --transcript FILE: one line per control transfer */
+	/* The dfu-util personality: its lines on `out`, and its progress bar
+	 * for the phases dfu-util draws (erase, download, upload). */
+	bool dfu_util, du_bars;
+	int du_phase;			/* the phase the bar is drawing, -1: none */
+	unsigned du_fill;		/* its '=' count last drawn */
 };
 void cli_say(struct cli_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_note(struct cli_report *r, int level, const char *fmt, ...)
