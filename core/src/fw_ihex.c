@@ -8,7 +8,7 @@
  * a 32-bit linear address (offsets carrying into the next 64 KiB). The
  * format lets linear addresses wrap modulo 4 GiB; a firmware image never
  * means that, so data that would wrap is refused. */
-#include <string.h>
+#include <stdio.h>
 
 #include "dfu/bytes.h"
 #include "fw_text.h"
@@ -71,22 +71,32 @@ static int data_record(struct walk *w, const struct fw_line *line, uint16_t offs
 	return fw_sink_data(&w->sink, line, w->base, data + first, n - first, diag);
 }
 
+/* A start address as the format writes it: "CS:IP F000:FFF0" or "EIP 0x08000101". */
+static void show_start(enum dfu_fw_start_kind kind, uint32_t value, char *out, size_t cap)
+{
+	if (kind == DFU_FW_START_SEGMENT)
+		snprintf(out, cap, "CS:IP %04X:%04X", (unsigned)(value >> 16),
+			 (unsigned)(value & 0xFFFF));
+	else
+		snprintf(out, cap, "EIP 0x%08X", (unsigned)value);
+}
+
 static int start_record(struct walk *w, const struct fw_line *line, enum dfu_fw_start_kind kind,
 			uint32_t value, struct dfu_diag *diag)
 {
 	struct dfu_fw_image *img = w->sink.img;
+	char now[32], before[32];
 
 	if (!img)
 		return 0;
 	if (img->start_kind != DFU_FW_START_NONE &&
-	    (img->start_kind != kind || img->start != value))
+	    (img->start_kind != kind || img->start != value)) {
+		show_start(kind, value, now, sizeof(now));
+		show_start(img->start_kind, img->start, before, sizeof(before));
 		return dfu_diag_set(diag, DFU_E_FORMAT, line->offset,
-				    "line %u: a second start address (%s 0x%08X) that differs "
-				    "from line %u's (%s 0x%08X)", line->number,
-				    kind == DFU_FW_START_SEGMENT ? "CS:IP" : "EIP",
-				    (unsigned)value, w->start_line,
-				    img->start_kind == DFU_FW_START_SEGMENT ? "CS:IP" : "EIP",
-				    (unsigned)img->start);
+				    "line %u: a second start address (%s) that differs from "
+				    "line %u's (%s)", line->number, now, w->start_line, before);
+	}
 	if (img->start_kind == DFU_FW_START_NONE)
 		w->start_line = line->number;
 	img->start_kind = kind;

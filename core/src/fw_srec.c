@@ -6,7 +6,6 @@
  * data. S0 is a header (its data is free text), S1-S3 carry data, S5-S6
  * count the data records before them, S7-S9 end the file and give the
  * start address. Type 4 is reserved. */
-#include <string.h>
 
 #include "fw_text.h"
 

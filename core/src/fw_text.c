@@ -41,7 +41,8 @@ int fw_lines_next(struct fw_lines *it, struct fw_line *line)
 	return 0;
 }
 
-int fw_hex_value(uint8_t c)
+/* The value of hex digit `c`, or -1. */
+static int fw_hex_value(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

@@ -1,7 +1,9 @@
 /*
  * fw_text.h - what the line-based firmware formats (Intel HEX, S-records)
- * share inside core: splitting a buffer into numbered lines and decoding a
- * record's hex digits into bytes. Private to core/src; never allocates.
+ * share inside core: splitting a buffer into numbered lines, decoding a
+ * record's hex digits into bytes, and sending a record's data to the image
+ * (or finding the earlier line an overlap clashes with). Private to
+ * core/src; never allocates.
  */
 #ifndef DFU_FW_TEXT_H
 #define DFU_FW_TEXT_H
@@ -44,9 +46,6 @@ int fw_lines_next(struct fw_lines *it, struct fw_line *line);
  * record holds (DFU_E_SIZE). */
 int fw_hex_record(const struct fw_line *line, size_t first, uint8_t *out, size_t *nbytes,
 		  struct dfu_diag *diag);
-
-/* The value of hex digit `c`, or -1. */
-int fw_hex_value(uint8_t c);
 
 /*
  * Where a walk over a file's records sends their data. Loading places it in

@@ -266,12 +266,13 @@ static void test_two_different_start_addresses_are_refused_naming_both_lines(voi
 	hx_data(0, bytes(0, 4), 4);
 	hx_u32(0x05, 0x08000201);
 	hx_eof();
-	load_fails(DFU_E_FORMAT, "line 3", "line 1's");
+	load_fails(DFU_E_FORMAT, "line 3: a second start address (EIP 0x08000201)",
+		   "line 1's (EIP 0x08000101)");
 	hx_begin();
 	hx_u32(0x05, 0x08000101);
 	hx_u32(0x03, 0x08000101);
 	hx_eof();
-	load_fails(DFU_E_FORMAT, "CS:IP", "EIP");
+	load_fails(DFU_E_FORMAT, "(CS:IP 0800:0101)", "(EIP 0x08000101)");
 }
 
 static void test_an_empty_file_with_just_eof_is_an_empty_image(void **state)
