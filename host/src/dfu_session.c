@@ -17,6 +17,7 @@
 #include "dfu/bytes.h"
 #include "dfu/dfu_file.h"
 #include "dfu/usb_desc.h"
+#include "host/cortexm_vectors.h"
 #include "host/dfu_session.h"
 #include "host/stm32_rom.h"
 #include "dfu_session_internal.h"
@@ -572,6 +573,7 @@ static int special(struct dfu_session *s, enum dfuse_cmd_kind kind, uint32_t add
 		s->boot_word_erased = true;
 		s->wrote_boot_word = false;
 		s->verified = false;
+		s->boot_vectors_known = false;
 	}
 	return 0;
 }
@@ -643,6 +645,11 @@ static void note_boot_word(struct dfu_session *s, uint32_t address, const uint8_
 	s->wrote_boot_word = word != ERASED_WORD;
 	s->boot_word_erased = word == ERASED_WORD;
 	s->verified = false;
+	s->boot_vectors_known = len - off >= 8;
+	if (s->boot_vectors_known) {
+		s->boot_sp = word;
+		s->boot_reset = dfu_get_le32(data + off + 4);
+	}
 }
 
 /* The blocks of one download, each polled to completion: one SET_ADDRESS,
@@ -725,6 +732,72 @@ int dfu_session_download(struct dfu_session *s, uint32_t address, const uint8_t 
 	if (rc < 0)
 		return rc;
 	note_boot_word(s, address, data, len);
+	return 0;
+}
+
+/* Erase the pages of every range, each page once: ranges are sorted, so a
+ * page the previous range erased is where the next one starts past it. */
+static int erase_image(struct dfu_session *s, const struct dfu_fw_image *img)
+{
+	uint64_t erased_to = 0;	/* one past the last page erased */
+
+	for (size_t i = 0; i < img->nranges; i++) {
+		const struct dfu_fw_range *r = &img->ranges[i];
+		uint64_t a = r->address, end = (uint64_t)r->address + r->len;
+		const struct dfuse_segment *g;
+		int rc;
+
+		if (a < erased_to)
+			a = erased_to;
+		if (a >= end)
+			continue;
+		rc = erase_pages(s, (uint32_t)a, (size_t)(end - a));
+		if (rc < 0)
+			return rc;
+		/* Where that erase ended: the end of the page holding the last byte. */
+		g = s->layout_ok ? dfuse_layout_find(&s->layout, (uint32_t)(end - 1)) : NULL;
+		erased_to = g && g->page_size ? g->start + ((end - 1 - g->start) / g->page_size + 1) *
+							      (uint64_t)g->page_size
+					      : end;
+	}
+	return 0;
+}
+
+int dfu_session_write_image(struct dfu_session *s, const struct dfu_fw_image *img,
+			    unsigned flags, bool verify)
+{
+	int rc;
+
+	session_set_op(s, "write of %zu ranges", img ? img->nranges : 0);
+	if (!img || img->nranges == 0)
+		return session_fail(s, DFU_E_INVAL, "the image holds no bytes to write");
+	if (!s->dfuse)
+		return session_fail(s, DFU_E_UNSUPPORTED,
+				    "an image by address needs a DfuSe device (bcdDFUVersion "
+				    "0x011A); this one reports 0x%04X", s->func.bcdDFUVersion);
+	for (size_t i = 0; i < img->nranges; i++) {
+		rc = check_range(s, img->ranges[i].address, img->ranges[i].len,
+				 DFUSE_MEM_WRITEABLE, "write");
+		if (rc < 0)
+			return rc;
+	}
+	if (!(flags & DFU_DL_NO_ERASE)) {
+		rc = erase_image(s, img);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < img->nranges; i++) {
+		rc = dfu_session_download(s, img->ranges[i].address, dfu_fw_range_data(img, i),
+					  img->ranges[i].len, DFU_DL_NO_ERASE);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; verify && i < img->nranges; i++) {
+		rc = dfu_session_verify(s, img->ranges[i].address, dfu_fw_range_data(img, i),
+					img->ranges[i].len);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -1231,10 +1304,25 @@ static bool has_dfu_mode(const struct xport_dev_info *d)
 	return false;
 }
 
+/* Whether the vector table this session wrote at the flash base can start
+ * the chip; when not, `why` says what is wrong with it. */
+static bool fit_to_run(const struct dfu_session *s, const struct stm32_rom_info *rom, char *why,
+		       size_t cap)
+{
+	if (!s->boot_vectors_known) {
+		snprintf(why, cap, "only part of its vector table (less than 8 bytes at 0x%08X) "
+			 "was written", rom->flash_base);
+		return false;
+	}
+	return host_cm_vectors_plausible(s->boot_sp, s->boot_reset, rom->flash_base,
+					 rom->flash_base + rom->flash_size - 1, why, cap);
+}
+
 static void classify(const struct dfu_session *s, struct dfu_return_report *r)
 {
 	const struct xport_dev_info *d = &r->dev;
 	struct stm32_rom_info rom;
+	char why[160];
 	bool same_serial = strcmp(d->serial, s->dev.serial) == 0;
 
 	stm32_rom_identify(d, &rom);
@@ -1248,6 +1336,15 @@ static void classify(const struct dfu_session *s, struct dfu_return_report *r)
 	}
 	if (rom.is_rom && same_serial && rom.empty_check && s->wrote_boot_word) {
 		r->kind = DFU_RETURN_EMPTY_CHECK_TRAP;
+		if (!fit_to_run(s, &rom, why, sizeof(why))) {
+			snprintf(r->text, sizeof(r->text),
+				 "%04x:%04x serial %.40s (%.24s) came back in the ROM bootloader "
+				 "(PEMPTY latched at power-on); the new firmware is not fit to run: "
+				 "%.110s; after a power cycle the chip would lock up: write an image "
+				 "with a valid vector table at 0x%08X",
+				 d->vid, d->pid, d->serial, rom.family, why, rom.flash_base);
+			return;
+		}
 		snprintf(r->text, sizeof(r->text),
 			 "%04x:%04x serial %s (%s) came back in the ROM bootloader: flashed but "
 			 "not running: the flash-empty flag (PEMPTY) was latched at power-on; %s; "

@@ -31,6 +31,7 @@
 #include "dfu/dfuse.h"
 #include "dfu/dfuse_layout.h"
 #include "dfu/error.h"
+#include "dfu/fw_image.h"
 #include "host/dfu_select.h"
 #include "host/xport.h"
 
@@ -129,6 +130,8 @@ struct dfu_session {
 	bool wrote_boot_word;		/* programmed a non-erased word at the flash base */
 	bool boot_word_erased;		/* ... or left it erased (mass erase, 0xFFFFFFFF) */
 	bool verified;
+	bool boot_vectors_known;	/* it wrote the first two words at the flash base: */
+	uint32_t boot_sp, boot_reset;	/* the initial SP and reset vector, for the diagnosis */
 	struct dfu_session_stats stats;
 	char note[200];			/* a warning from open (-t adjusted), "" when none */
 	char op[96];			/* what is running, for messages */
@@ -220,6 +223,17 @@ int dfu_session_reload_option_bytes(struct dfu_session *s, struct dfu_return_rep
  * is an error, not skipped.
  */
 int dfu_session_dfuse_file(struct dfu_session *s, const uint8_t *file, size_t len, bool verify);
+
+/*
+ * Write a sparse image (fw_image.h: ranges by address) on the selected
+ * DfuSe alt. Every range is checked against the memory map before anything
+ * is sent (unless opts.force), then every page any range touches is erased
+ * once (none with DFU_DL_NO_ERASE: mass-erased already), so that two ranges
+ * sharing a page never erase each other; then each range is written and,
+ * with `verify`, read back. An empty image is DFU_E_INVAL.
+ */
+int dfu_session_write_image(struct dfu_session *s, const struct dfu_fw_image *img,
+			    unsigned flags, bool verify);
 
 /* A whole DfuSe flash, dfu-util -s ADDRESS[:mass-erase:force][:leave] -D. */
 struct dfu_dfuse_job {
