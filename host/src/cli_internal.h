@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dfu/dfu_file.h"
+#include "dfu/fw_image.h"
 #include "host/cli.h"
 #include "host/dfu_select.h"
 
@@ -36,6 +37,13 @@ struct cli_job {
 	int rt_vid, rt_pid;
 	bool rt_from_file;		/* rt_vid/rt_pid came from the suffix */
 	bool detached;			/* a run-time device was detached before the job */
+	/* A -D file that places its bytes by address (Intel HEX, S-record):
+	 * cli_image.c loads it into `img`, whose storage it allocates. */
+	bool by_address;
+	enum dfu_fw_format fw_format;
+	struct dfu_fw_image img;
+	struct dfu_fw_range *img_ranges;
+	uint8_t *img_data;
 	char result[DFU_SESSION_ERR_MAX + 80];	/* last outcome, for --all and --json */
 };
 
@@ -56,6 +64,26 @@ int cli_run_one(struct cli_job *j, const struct dfu_match *m);
  * `inst` and sets *kind to NULL, so the caller must not close it again. */
 int cli_run_all(struct cli_job *j, const struct dfu_match *base,
 		const struct cli_xport_kind **kind, struct cli_xport_inst *inst);
+
+/* ---- -D files that carry their addresses (cli_image.c) ---- */
+
+/* After the file is read, before any USB request: its format by content,
+ * the extension checked against it, ELF refused with the fix, Intel HEX
+ * and S-records loaded into j->img (j->by_address set) and -s checked
+ * against them. 0 (also for raw and DfuSe files, left to cli_run.c), or the
+ * exit code after the message. */
+int cli_image_load(struct cli_job *j, const char *name);
+/* On the open device, before the first erase: every range inside the alt's
+ * writable segments, and a plausible vector table when the image places the
+ * start of main flash (unless --force-image). 0, or the exit code after the
+ * message. */
+int cli_image_check(struct cli_job *j, const struct dfu_session *s);
+void cli_image_free(struct cli_job *j);
+/* "0x08000000-0x080001FF, 0x08000200-0x0800020F" (", ... (N more)" when
+ * `cap` runs short). */
+void cli_image_ranges_text(const struct dfu_fw_image *img, char *out, size_t cap);
+/* 12480 as "12,480". */
+void cli_count_text(size_t n, char *out, size_t cap);
 
 /* ---- the dfu-util personality's stdout (cli_report.c): each prints only
  * when rep->dfu_util is set ---- */

@@ -37,7 +37,7 @@ static const char shortopts[] = ":hVvleE:d:p:c:i:a:S:t:U:D:Rs:Z:wn:";
  * rows follow at O_XPORT + their index in cli_xport_at(). */
 enum opt_code {
 	O_RELOAD_OB = 256, O_FIX_EMPTY, O_SHOW_OB, O_SET_OB, O_RDP2, O_NO_VERIFY, O_POLL,
-	O_JSON, O_ALL, O_JOBS, O_PROGRESS, O_QUIET, O_RETURN_TIMEOUT, O_TRANSCRIPT,
+	O_JSON, O_ALL, O_JOBS, O_PROGRESS, O_QUIET, O_RETURN_TIMEOUT, O_TRANSCRIPT, O_FORCE_IMAGE,
 	O_XPORT = 512,
 };
 
@@ -93,6 +93,7 @@ static const struct opt_row own_rows[] = {
 	{ "quiet", no_argument, O_QUIET },
 	{ "return-timeout", required_argument, O_RETURN_TIMEOUT },
 	{ "transcript", required_argument, O_TRANSCRIPT },
+	{ "force-image", no_argument, O_FORCE_IMAGE },
 };
 
 #define NDFU_UTIL (sizeof(dfu_util_rows) / sizeof(dfu_util_rows[0]))
@@ -476,6 +477,7 @@ static int own_option(struct cli_opts *o, int code, const char *name, const char
 	case O_SET_OB: return set_option_arg(o, v, msg, cap);
 	case O_RDP2: o->rdp2_ok = true; break;
 	case O_NO_VERIFY: o->no_verify = true; break;
+	case O_FORCE_IMAGE: o->force_image = true; break;
 	case O_POLL: return poll_arg(o, v, msg, cap);
 	case O_JSON: o->json = true; break;
 	case O_ALL: o->all = true; break;
@@ -790,7 +792,7 @@ void cli_usage(FILE *f)
 		"  -t --transfer-size BYTES        override wTransferSize (0: the device's)\n"
 		"  -U --upload FILE                read the device into FILE (must not exist)\n"
 		"  -Z --upload-size BYTES          expected upload size\n"
-		"  -D --download FILE              write FILE (.bin, .dfu; - is stdin)\n"
+		"  -D --download FILE              write FILE (.bin, .dfu, .hex, .s19; - is stdin)\n"
 		"  -R --reset                      reset the device afterwards\n"
 		"  -w --wait                       wait for the device to appear (no value)\n"
 		"  -s --dfuse-address ADDRESS[:force][:leave][:unprotect][:mass-erase]"
@@ -805,6 +807,8 @@ void cli_usage(FILE *f)
 		"  --i-really-want-rdp-level-2-and-lose-the-bootloader\n"
 		"                                  allow --set-option RDP=2 (irreversible)\n"
 		"  --no-verify                     skip the read-back after writing\n"
+		"  --force-image                   write a HEX/S-record image whose vector table\n"
+		"                                  is not plausible (the chip would lock up)\n"
 		"  --poll honour|clamp=MS          bwPollTimeout policy (default honour)\n"
 		"  --json                          one JSON object per event on stdout\n"
 		"  --all                           every matching device, with a result table\n"

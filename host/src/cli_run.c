@@ -142,11 +142,17 @@ static int check_download(struct cli_job *j, const char *name)
 	return 0;
 }
 
+/* Read -D; a file that carries its addresses is cli_image.c's, the rest
+ * (raw, DfuSe) is checked as dfu-util reads it. */
 static int load_download(struct cli_job *j)
 {
 	int ex = read_download(j, j->o->download);
 
-	return ex ? ex : check_download(j, j->o->download);
+	if (!ex)
+		ex = cli_image_load(j, j->o->download);
+	if (ex || j->by_address)
+		return ex;
+	return check_download(j, j->o->download);
 }
 
 static int create_upload(struct cli_job *j)
@@ -515,6 +521,64 @@ static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
 	return 0;
 }
 
+/* Whether every range of the image can be read back on this alt. */
+static bool image_readable(const struct dfu_session *s, const struct dfu_fw_image *img)
+{
+	for (size_t i = 0; i < img->nranges; i++)
+		if (!readable(s, img->ranges[i].address))
+			return false;
+	return true;
+}
+
+/* An Intel HEX or S-record image, range by range: checked on this alt
+ * first (cli_image.c), then only the pages it touches are erased, each
+ * range written and read back; :leave goes to -s's address, else to the
+ * start of the alt's memory (where main flash keeps the vector table). */
+static int dfuse_write_image(struct cli_job *j, struct dfu_session *s, bool *left)
+{
+	const struct cli_opts *o = j->o;
+	const struct dfu_fw_image *img = &j->img;
+	const bool verify = !o->no_verify && image_readable(s, img);
+	uint32_t leave_at = o->s.have_address ? o->s.address
+			    : s->layout_ok && s->layout.nsegments ? s->layout.seg[0].start
+								  : img->ranges[0].address;
+	char ranges[480], bytes[32];
+	int rc, ex = cli_image_check(j, s);
+
+	if (ex)
+		return ex;
+	if (!verify && !o->no_verify)
+		cli_note(&j->rep, 0, "a range of -D %s is not readable on alt %u: not verified",
+			 o->download, s->alt);
+	if (o->s.mass_erase) {
+		cli_du(&j->rep, CLI_DU_MASS_ERASE);
+		rc = dfu_session_special(s, DFUSE_MASS_ERASE, 0);
+		if (rc < 0)
+			return engine_fail(j, s, rc);
+	}
+	for (size_t i = 0; i < img->nranges; i++)
+		cli_du_element(&j->rep, img->ranges[i].address, img->ranges[i].len);
+	rc = dfu_session_write_image(s, img, o->s.mass_erase ? DFU_DL_NO_ERASE : 0, verify);
+	if (rc < 0)
+		return engine_fail(j, s, rc);
+	cli_du(&j->rep, CLI_DU_DFUSE_SUCCESS);
+	cli_image_ranges_text(img, ranges, sizeof(ranges));
+	cli_count_text(img->data_len, bytes, sizeof(bytes));
+	cli_say(&j->rep, "wrote %zu range%s, %s bytes: %s%s", img->nranges,
+		img->nranges == 1 ? "" : "s", bytes, ranges, verify ? "; verified by read-back" : "");
+	cli_json_event(&j->rep, "written", "\"ranges\":%zu,\"bytes\":%zu,\"verified\":%s,"
+		       "\"requests\":%u", img->nranges, img->data_len, verify ? "true" : "false",
+		       s->stats.requests);
+	set_result(j, "ok, %zu ranges", img->nranges);
+	if (o->s.leave) {
+		ex = dfuse_leave(j, s, true, leave_at);
+		if (ex)
+			return ex;
+		*left = true;
+	}
+	return 0;
+}
+
 /* -s alone: DfuSe command mode (mass erase, leave). */
 static int dfuse_commands(struct cli_job *j, struct dfu_session *s, bool *left)
 {
@@ -557,6 +621,8 @@ static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
 	}
 	if (j->dfuse_file)
 		return dfuse_write_file(j, s, left);
+	if (j->by_address)
+		return dfuse_write_image(j, s, left);
 	if (o->download)
 		return dfuse_write_raw(j, s, left, r);
 	if (o->upload)
@@ -604,6 +670,18 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 					: "drop -s");
 		set_result(j, "failed: DfuSe options on a plain DFU device");
 		return CLI_EXIT_USAGE;
+	}
+	if (j->by_address) {
+		/* A plain device takes one stream from block 0: the file's
+		 * addresses cannot be honoured, and its text must not be written. */
+		cli_error(&j->rep, "-D %s is %s, which places bytes by address, and %04x:%04x "
+			  "speaks plain DFU 1.1, which is written from its start with no address; "
+			  "nothing was written: convert it to the raw image the device expects "
+			  "(arm-none-eabi-objcopy -I %s -O binary %s FILE.bin)", o->download,
+			  dfu_fw_format_name(j->fw_format), s->dev.vid, s->dev.pid,
+			  j->fw_format == DFU_FW_IHEX ? "ihex" : "srec", o->download);
+		set_result(j, "refused: %s on a plain DFU device", dfu_fw_format_name(j->fw_format));
+		return CLI_EXIT_DATAERR;
 	}
 	if (o->download) {
 		cli_du(&j->rep, CLI_DU_PLAIN_DOWNLOAD);
@@ -1137,6 +1215,7 @@ static void finish(struct cli_job *j, const struct cli_xport_kind *kind,
 	if (kind)
 		kind->close(inst);
 	free(j->file);
+	cli_image_free(j);
 }
 
 int dfu_flash_run(int argc, char **argv, FILE *out, FILE *err, const struct xport *preset)

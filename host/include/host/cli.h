@@ -90,6 +90,7 @@ struct cli_opts {
 	const char *set_option[CLI_MAX_SET_OPTIONS];
 	size_t nset_options;
 	bool no_verify, json, all, progress, quiet;
+	bool force_image;			/* --force-image: write an implausible vector table */
 	unsigned jobs;				/* --jobs N with --all, 0: every device at once */
 	enum cli_poll_policy poll;
 	uint32_t poll_clamp_ms;
