@@ -196,7 +196,10 @@ diff_aspect() { # file aspect
 	flash | ob | runs) sed -n "s/^$2 //p" "$1" ;;
 	# The banner's first two words: scripts read the version there, and
 	# dfu-flash's banner goes on to say what runs.
-	stdout) sed -n 's/^sk //p' "$1" | sed -E 's/^(dfu-util [^ ]+) .*/\1/' ;;
+	# A board's device number and serial differ from tool to tool (each
+	# has its own board).
+	stdout) sed -n 's/^sk //p' "$1" | sed -E -e 's/^(dfu-util [^ ]+) .*/\1/' \
+		-e 's/devnum=[0-9]+/devnum=N/' -e 's/serial="[^"]*"/serial="S"/' ;;
 	esac
 }
 
