@@ -438,6 +438,18 @@ static const char *du_phase_label(enum dfu_phase phase)
 	}
 }
 
+/* dfu-util 0.11 draws no erase or download bar for a DfuSe device under -v
+ * (it prints per-chunk lines on stderr instead), so neither "Download done."
+ * ([dfu-util-0.11], dfuse.c); plain DFU downloads and every upload keep
+ * their bars. */
+static const char *du_bar_label(const struct cli_report *r, enum dfu_phase phase)
+{
+	if (r->verbose > 0 && r->du_dfuse &&
+	    (phase == DFU_PHASE_ERASE || phase == DFU_PHASE_WRITE))
+		return NULL;
+	return du_phase_label(phase);
+}
+
 static void du_draw(struct cli_report *r, const char *label, size_t done, size_t total,
 		    unsigned fill)
 {
@@ -464,7 +476,7 @@ static bool du_open(const struct cli_report *r, enum dfu_phase phase)
 
 static void du_bar(struct cli_report *r, enum dfu_phase phase, size_t done, size_t total)
 {
-	const char *label = du_phase_label(phase);
+	const char *label = du_bar_label(r, phase);
 	unsigned fill;
 
 	if (!label)
@@ -486,7 +498,7 @@ static void du_bar(struct cli_report *r, enum dfu_phase phase, size_t done, size
 
 void cli_du_bar_end(struct cli_report *r, enum dfu_phase phase, size_t n)
 {
-	const char *label = du_phase_label(phase);
+	const char *label = du_bar_label(r, phase);
 
 	if (!r->dfu_util || !r->du_bars || !label)
 		return;

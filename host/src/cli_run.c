@@ -846,6 +846,7 @@ static int run_on_device(struct cli_job *j, struct dfu_session *s, struct dfu_re
 		return CLI_EXIT_USAGE;
 	if (o->download || o->upload || o->s.given) {
 		j->rep.du_bars = true; /* dfu-util's own steps: its bars */
+		j->rep.du_dfuse = s->dfuse;
 		ex = s->dfuse ? run_dfuse(j, s, &left, r) : run_plain(j, s, &left);
 		j->rep.du_bars = false;
 		if (ex)

@@ -194,6 +194,24 @@ static void test_seed_command_on_a_board_writes_the_image_and_names_the_manifest
 	fx_free(f);
 }
 
+/* -v: dfu-util 0.11 draws no erase or download bar for a DfuSe device, so
+ * no "Download done." either; the file is still downloaded (found by the
+ * QEMU differential suite, line dl-verbose). */
+static void test_verbose_dfuse_download_draws_no_bars_as_dfu_util_does(void **st)
+{
+	struct fx *f = fx_new(&(struct lab_fx_opts){ .boards = 1 });
+	(void)st;
+
+	assert_int_equal(du(f, "-v", "-a", "0", "-s", "0x08000000", "-D", f->files.fw), 0);
+	assert_lacks(f->out, "Download done.");
+	assert_lacks(f->out, "Erase   \t");
+	assert_has(f->out, "File downloaded successfully\n");
+	assert_int_equal(memcmp(f->lab.b[0].chip.flash, f->img, IMG), 0);
+	assert_int_equal(du(f, "-a", "0", "-s", "0x08000000", "-D", f->files.fw), 0);
+	assert_has(f->out, "Download done.");
+	fx_free(f);
+}
+
 /* ---- DfuSe uploads ---- */
 
 static void test_dfuse_uploads_say_how_much_they_read_as_dfu_util_does(void **st)
@@ -305,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_seed_command_with_sim_prints_dfu_utils_lines_and_keeps_exit_3),
 		cmocka_unit_test(test_seed_command_as_dfu_flash_keeps_stdout_empty),
 		cmocka_unit_test(test_seed_command_on_a_board_writes_the_image_and_names_the_manifest),
+		cmocka_unit_test(test_verbose_dfuse_download_draws_no_bars_as_dfu_util_does),
 		cmocka_unit_test(test_dfuse_uploads_say_how_much_they_read_as_dfu_util_does),
 		cmocka_unit_test(test_a_dfuse_file_is_parsed_aloud_then_done_parsing),
 		cmocka_unit_test(test_a_runtime_device_is_detached_with_dfu_utils_lines),

@@ -166,6 +166,7 @@ struct cli_report {
 	/* The dfu-util personality: its lines on `out`, and its progress bar
 	 * for the phases dfu-util draws (erase, download, upload). */
 	bool dfu_util, du_bars;
+	bool du_dfuse;			/* a DfuSe device: -v hides the erase and download bars */
 	int du_phase;			/* the phase the bar is drawing, -1: none */
 	unsigned du_fill;		/* its '=' count last drawn */
 };
