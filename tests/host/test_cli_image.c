@@ -82,16 +82,28 @@ static int run_x(int dummy, ...)
 }
 #define run(...) run_x(0, __VA_ARGS__, NULL)
 
-/* DFULAB_TEST_TMP/wire_<pid>_NAME holding `text`. */
+static char paths[16][256];
+static unsigned npaths;
+
+/* DFULAB_TEST_TMP/cli_image_<pid>_NAME holding `text`; removed after the test. */
 static const char *file_with(const char *name, const char *text)
 {
-	static char path[8][256];
-	static unsigned k;
-	char *p = path[k++ % 8];
+	char *p = paths[npaths++ % 16];
 
 	snprintf(p, 256, "%s/cli_image_%d_%s", DFULAB_TEST_TMP, (int)getpid(), name);
 	cli_write_file(p, text, strlen(text));
 	return p;
+}
+
+static int remove_files(void **st)
+{
+	(void)st;
+	for (unsigned i = 0; i < 16; i++)
+		if (paths[i][0])
+			unlink(paths[i]);
+	memset(paths, 0, sizeof(paths));
+	npaths = 0;
+	return 0;
 }
 
 #define contains(hay, needle) \
@@ -265,5 +277,5 @@ int main(void)
 		cmocka_unit_test(test_hex_text_as_a_stack_pointer_is_outside_sram),
 		cmocka_unit_test(test_an_even_or_out_of_flash_reset_vector_is_not_plausible),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, remove_files);
 }

@@ -115,6 +115,8 @@ static const char *hex_file(struct fx *f, const char *name, uint32_t addr, const
 		len += hex_record(text + len, 0, (uint16_t)(addr + off),
 				  d + off, n - off < 16 ? n - off : 16);
 	len += hex_record(text + len, 1, 0, NULL, 0);
+	if (f->path[0])
+		unlink(f->path); /* the fixture keeps one file at a time */
 	snprintf(f->path, sizeof(f->path), "%s/fwfiles_%d_%s", DFULAB_TEST_TMP, (int)getpid(),
 		 name);
 	cli_write_file(f->path, text, len);
