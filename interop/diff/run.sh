@@ -241,8 +241,25 @@ diff_compare() {
 	done
 }
 
+# The tools that run line ID: every tool, but dfu-flash-as-dfu-util only on
+# the lines of interop/diff/compat-lines (all of them with DIFF_COMPAT_ALL=1).
+diff_tools_for() {
+	local t out=
+	for t in $diff_tools; do
+		if [ "$t" = dfu-flash-as-dfu-util ] && [ "${DIFF_COMPAT_ALL:-0}" != 1 ] &&
+			! grep -v '^#' interop/diff/compat-lines | grep -qx -- "$1"; then
+			continue
+		fi
+		out+="${out:+ }$t"
+	done
+	echo "$out"
+}
+
 diff_line() { # id state diffs command
 	local id=$1 state=$2 ids=$3 cmd=$4 name="diff $1: $4" t0=$SECONDS tool d
+	local line_tools
+	line_tools=$(diff_tools_for "$id")
+	local diff_tools=$line_tools # what the functions below see for this line
 	echo "[ RUN      ] $name"
 	errs=()
 	for d in ${ids//,/ }; do
@@ -304,6 +321,10 @@ diff_main() {
 		fi ;;
 	esac
 	note "differential suite: tools $diff_tools"
+	for id in $(grep -v '^#' interop/diff/compat-lines); do
+		cut -f1 interop/diff/lines.tsv | grep -qx -- "$id" ||
+			die "interop/diff/compat-lines names $id, which interop/diff/lines.tsv lacks"
+	done
 	while IFS=$'\t' read -r id state ids cmd; do
 		[ -n "$id" ] || continue
 		case "$id" in '#'*) continue ;; esac
