@@ -22,6 +22,7 @@
 #include "host/dfu_select.h"
 #include "host/xport.h"
 #include "cli_harness.h"
+#include "text_assert.h"
 
 #define MAX_DEVS 6
 #define OUT_MAX 16384
@@ -242,18 +243,6 @@ static int run_v(struct fx *f, ...)
 	return rc;
 }
 #define run(f, ...) run_v((f), __VA_ARGS__, NULL)
-
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("\"%s\" not found in:\n%s", needle, hay);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("\"%s\" unexpectedly found in:\n%s", needle, hay);
-}
 
 /* The first alt setting `alt` of device `d` (any interface). */
 static struct usb_alt_info alt_of(const struct fake_dev *d, uint8_t alt)

@@ -22,6 +22,7 @@
 #include "host/cli.h"
 #include "host/xport.h"
 #include "cli_harness.h"
+#include "text_assert.h"
 
 #define MEM 8192
 #define XFER 1024
@@ -258,31 +259,7 @@ static int run_as(struct fx *f, const char *name, ...)
 #define du(f, ...) run_as((f), "/usr/local/bin/dfu-util", __VA_ARGS__, NULL)
 #define flash(f, ...) run_as((f), "dfu-flash", __VA_ARGS__, NULL)
 
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("\"%s\" not found in:\n%s", needle, hay);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("\"%s\" unexpectedly found in:\n%s", needle, hay);
-}
-
 /* Each of `lines` in `hay`, in that order. */
-static void assert_in_order(const char *hay, const char *const *lines)
-{
-	const char *at = hay;
-
-	for (; *lines; lines++) {
-		const char *p = strstr(at, *lines);
-		if (!p)
-			fail_msg("\"%s\" not found (in order) in:\n%s", *lines, hay);
-		at = p + strlen(*lines);
-	}
-}
-
 static const char BANNER_LINE1[] = "dfu-util 0.11 (dfu-flash ";
 
 /* ---- the name ---- */

@@ -25,6 +25,7 @@
 #include "cli_harness.h"
 #include "image_builder.h"
 #include "lab_fixture.h"
+#include "text_assert.h"
 
 #define IMG 16384
 #define OUT_MAX (64 * 1024)
@@ -89,31 +90,7 @@ static int run_as(struct fx *f, const struct xport *xp, const char *name, ...)
 /* The dfu-util symlink next to the built dfu-flash, on the fixture's boards. */
 #define du(f, ...) run_as((f), &(f)->lab.x, "build/lab/dfu-util", __VA_ARGS__, NULL)
 
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("\"%s\" not found in:\n%s", needle, hay);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("\"%s\" unexpectedly found in:\n%s", needle, hay);
-}
-
 /* Each of `lines` in `hay`, in that order. */
-static void assert_in_order(const char *hay, const char *const *lines)
-{
-	const char *at = hay;
-
-	for (; *lines; lines++) {
-		const char *p = strstr(at, *lines);
-		if (!p)
-			fail_msg("\"%s\" not found (in order) in:\n%s", *lines, hay);
-		at = p + strlen(*lines);
-	}
-}
-
 /* What dfu-util 0.11 prints on stdout, after its banner, for the seed
  * command on an STM32L412 in its ROM (dfu-util -a 0 -i 0
  * -s 0x08000000:mass-erase:force:leave -R -D fw.bin, 16 KiB): the

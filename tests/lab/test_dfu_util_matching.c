@@ -20,6 +20,7 @@
 #include "cli_harness.h"
 #include "image_builder.h"
 #include "lab_fixture.h"
+#include "text_assert.h"
 
 #define IMG 16384
 #define OUT_MAX (64 * 1024)
@@ -96,18 +97,6 @@ static int run_v(struct fx *f, ...)
 	return rc;
 }
 #define run(f, ...) run_v((f), __VA_ARGS__, NULL)
-
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("\"%s\" not found in:\n%s", needle, hay);
-}
-
-static void assert_lacks(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		fail_msg("\"%s\" unexpectedly found in:\n%s", needle, hay);
-}
 
 /* ---- item 1: -d's run-time pair ---- */
 
