@@ -29,16 +29,6 @@
 #include "host/cortexm_vectors.h"
 #include "cli_internal.h"
 
-static void set_result(struct cli_job *j, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_result(struct cli_job *j, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(j->result, sizeof(j->result), fmt, ap);
-	va_end(ap);
-}
-
 /* ---- what the name says ---- */
 
 struct ext_hint {
@@ -108,7 +98,7 @@ static int check_hint(struct cli_job *j, const char *name, enum dfu_fw_format fm
 			  dfu_fw_format_name(hint), ext, fmt == DFU_FW_RAW ? "a raw binary (no record on its first line)"
 					     : dfu_fw_format_name(fmt));
 	}
-	set_result(j, "refused: %s", name);
+	cli_job_result(j, "refused: %s", name);
 	return CLI_EXIT_DATAERR;
 }
 
@@ -134,13 +124,13 @@ static int load_text(struct cli_job *j, const char *name, enum dfu_fw_format fmt
 	if (rc < 0) {
 		cli_error(&j->rep, "-D %s (%s): %s (byte offset %zu); nothing was written: fix the "
 			  "file or build it again", name, dfu_fw_format_name(fmt), d.msg, d.offset);
-		set_result(j, "refused: bad %s file", dfu_fw_format_name(fmt));
+		cli_job_result(j, "refused: bad %s file", dfu_fw_format_name(fmt));
 		return CLI_EXIT_DATAERR;
 	}
 	if (j->img.nranges == 0) {
 		cli_error(&j->rep, "-D %s (%s) holds no data records; nothing to write", name,
 			  dfu_fw_format_name(fmt));
-		set_result(j, "refused: no data");
+		cli_job_result(j, "refused: no data");
 		return CLI_EXIT_DATAERR;
 	}
 	return 0;
@@ -179,7 +169,7 @@ int cli_image_load(struct cli_job *j, const char *name)
 		cli_error(&j->rep, "-D %s is an ELF executable, which dfu-flash does not load yet; "
 			  "convert it: arm-none-eabi-objcopy -O ihex %s FILE.hex, then flash "
 			  "FILE.hex (loaded by address)", name, name);
-		set_result(j, "refused: ELF");
+		cli_job_result(j, "refused: ELF");
 		return CLI_EXIT_DATAERR;
 	}
 	if (!is_text_format(fmt))
@@ -313,7 +303,7 @@ static int check_ranges(struct cli_job *j, const struct dfu_session *s)
 			  "written: check the file's addresses or choose the alt with -a", name,
 			  r->address, (uint32_t)(r->address + (r->len - 1)), s->alt,
 			  s->layout.name, at, segs);
-		set_result(j, "refused: 0x%08X outside the memory map", at);
+		cli_job_result(j, "refused: 0x%08X outside the memory map", at);
 		return CLI_EXIT_DATAERR;
 	}
 	return 0;
@@ -355,7 +345,7 @@ static int check_vectors(struct cli_job *j, const struct dfu_session *s)
 		  "plausible: %s; written, the chip would lock up after its next boot (a fault at "
 		  "reset, with nothing to handle it); nothing was written: check the file, or give "
 		  "--force-image to write it anyway", name, base, why);
-	set_result(j, "refused: implausible vector table");
+	cli_job_result(j, "refused: implausible vector table");
 	return CLI_EXIT_DATAERR;
 }
 

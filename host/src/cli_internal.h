@@ -54,6 +54,10 @@ void cli_match_from_opts(const struct cli_opts *o, struct dfu_match *m);
 struct dfu_probe_dev;
 void cli_warn_unopened(FILE *err, const struct dfu_probe_dev *d);
 
+/* j->result, the outcome in a few words for --all's table and --json
+ * (cli_run.c). */
+void cli_job_result(struct cli_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The job on the one device `m` matches (cli_run.c): open, download or
  * upload, option bytes, watch it come back. The exit code; j->result says
  * the outcome in a few words. */

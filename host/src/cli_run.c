@@ -46,9 +46,7 @@ int cli_exit_for(int e)
 	}
 }
 
-static void set_result(struct cli_job *j, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_result(struct cli_job *j, const char *fmt, ...)
+void cli_job_result(struct cli_job *j, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -237,7 +235,7 @@ static int fix_trap(struct cli_job *j, struct dfu_session *s, struct dfu_return_
 		rc = dfu_session_reload_option_bytes(s, r);
 	if (rc < 0) {
 		cli_error(&j->rep, "--fix-empty-check failed: %s", dfu_session_errmsg(s));
-		set_result(j, "flashed, not running, fix failed");
+		cli_job_result(j, "flashed, not running, fix failed");
 		return CLI_EXIT_NOT_RUNNING;
 	}
 	return diagnose(j, s, r, false);
@@ -258,28 +256,28 @@ static int diagnose(struct cli_job *j, struct dfu_session *s, struct dfu_return_
 		if (j->o->fix_empty_check)
 			return fix_trap(j, s, r);
 		cli_error(&j->rep, "%s", r->text);
-		set_result(j, "flashed, not running (empty-check trap)");
+		cli_job_result(j, "flashed, not running (empty-check trap)");
 		return CLI_EXIT_NOT_RUNNING;
 	case DFU_RETURN_BLANK:
 	case DFU_RETURN_BOOTLOADER:
 		if (after_ob) {
 			cli_say(&j->rep, "%s", r->text);
-			set_result(j, "ok, back in the bootloader");
+			cli_job_result(j, "ok, back in the bootloader");
 			return CLI_EXIT_OK;
 		}
 		cli_error(&j->rep, "%s", r->text);
-		set_result(j, "not running (%s)", dfu_return_kind_name(r->kind));
+		cli_job_result(j, "not running (%s)", dfu_return_kind_name(r->kind));
 		return CLI_EXIT_NOT_RUNNING;
 	case DFU_RETURN_APPLICATION:
 	case DFU_RETURN_GONE:
 		cli_say(&j->rep, "%s", r->text);
-		set_result(j, "ok, %s", r->kind == DFU_RETURN_GONE ? "left the bus" : "application");
+		cli_job_result(j, "ok, %s", r->kind == DFU_RETURN_GONE ? "left the bus" : "application");
 		return CLI_EXIT_OK;
 	case DFU_RETURN_STAYED:
 	case DFU_RETURN_NONE:
 	default:
 		cli_say(&j->rep, "%s", r->text);
-		set_result(j, "ok, %s", dfu_return_kind_name(r->kind));
+		cli_job_result(j, "ok, %s", dfu_return_kind_name(r->kind));
 		return CLI_EXIT_OK;
 	}
 }
@@ -287,7 +285,7 @@ static int diagnose(struct cli_job *j, struct dfu_session *s, struct dfu_return_
 static int engine_fail(struct cli_job *j, struct dfu_session *s, int rc)
 {
 	cli_error(&j->rep, "%s", dfu_session_errmsg(s)[0] ? dfu_session_errmsg(s) : dfu_strerror(rc));
-	set_result(j, "failed: %s", dfu_strerror(rc));
+	cli_job_result(j, "failed: %s", dfu_strerror(rc));
 	return cli_exit_for(rc);
 }
 
@@ -309,7 +307,7 @@ static int option_bytes(struct cli_job *j, struct dfu_session *s, bool *wrote)
 		if (stm32_ob_set_as(stm32_ob_layout_of(&s->dev), ob, n, o->set_option[i],
 				    o->rdp2_ok, msg, sizeof(msg)) < 0) {
 			cli_error(&j->rep, "%s", msg);
-			set_result(j, "refused: %s", o->set_option[i]);
+			cli_job_result(j, "refused: %s", o->set_option[i]);
 			return CLI_EXIT_USAGE;
 		}
 	if (o->show_options) {
@@ -384,7 +382,7 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 	if (at && !seg && !o->s.force) {
 		cli_error(&j->rep, "-U: address 0x%08X is in no memory segment of alt %u \"%s\"; "
 			  "check -s, or add :force", addr, s->alt, s->alt_name);
-		set_result(j, "failed: address");
+		cli_job_result(j, "failed: address");
 		return CLI_EXIT_USAGE;
 	}
 	if (!at)
@@ -414,7 +412,7 @@ static int dfuse_upload(struct cli_job *j, struct dfu_session *s, bool *left)
 	else
 		cli_say(&j->rep, "read %zu bytes from the address pointer into %s", got,
 			o->upload);
-	set_result(j, "ok, %zu bytes read", got);
+	cli_job_result(j, "ok, %zu bytes read", got);
 	if (at)
 		cli_json_event(&j->rep, "upload", "\"address\":%u,\"bytes\":%zu", addr, got);
 	else
@@ -443,7 +441,7 @@ static int dfuse_write_file(struct cli_job *j, struct dfu_session *s, bool *left
 	cli_du(&j->rep, CLI_DU_FILE_DONE);
 	cli_say(&j->rep, "wrote every element of %s%s", o->download,
 		o->no_verify ? "" : ", verified by read-back");
-	set_result(j, "ok");
+	cli_job_result(j, "ok");
 	if (o->s.leave) {
 		int ex = dfuse_leave(j, s, false, 0);
 		if (ex)
@@ -473,7 +471,7 @@ static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
 			  "address to write it at, e.g. -s 0x%08X:leave (or use a .dfu file)",
 			  o->download, s->dev.vid, s->dev.pid,
 			  s->layout_ok && s->layout.nsegments ? s->layout.seg[0].start : 0x08000000u);
-		set_result(j, "failed: no address");
+		cli_job_result(j, "failed: no address");
 		return CLI_EXIT_USAGE;
 	}
 	if (!job.verify && !o->no_verify)
@@ -502,7 +500,7 @@ static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
 		cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,"
 			       "\"verified\":false,\"reset_itself\":true,\"requests\":%u",
 			       o->s.address, j->fw_len, s->stats.requests);
-		set_result(j, "ok, the device reset itself");
+		cli_job_result(j, "ok, the device reset itself");
 		j->reset_itself = true;
 		*left = true;
 		return 0;
@@ -516,7 +514,7 @@ static int dfuse_write_raw(struct cli_job *j, struct dfu_session *s, bool *left,
 	cli_json_event(&j->rep, "written", "\"address\":%u,\"bytes\":%zu,\"verified\":%s,"
 		       "\"requests\":%u", o->s.address, j->fw_len,
 		       job.verify ? "true" : "false", s->stats.requests);
-	set_result(j, "ok");
+	cli_job_result(j, "ok");
 	*left = o->s.leave;
 	return 0;
 }
@@ -569,7 +567,7 @@ static int dfuse_write_image(struct cli_job *j, struct dfu_session *s, bool *lef
 	cli_json_event(&j->rep, "written", "\"ranges\":%zu,\"bytes\":%zu,\"verified\":%s,"
 		       "\"requests\":%u", img->nranges, img->data_len, verify ? "true" : "false",
 		       s->stats.requests);
-	set_result(j, "ok, %zu ranges", img->nranges);
+	cli_job_result(j, "ok, %zu ranges", img->nranges);
 	if (o->s.leave) {
 		ex = dfuse_leave(j, s, true, leave_at);
 		if (ex)
@@ -599,7 +597,7 @@ static int dfuse_commands(struct cli_job *j, struct dfu_session *s, bool *left)
 			return ex;
 		*left = true;
 	}
-	set_result(j, "ok");
+	cli_job_result(j, "ok");
 	return 0;
 }
 
@@ -616,7 +614,7 @@ static int run_dfuse(struct cli_job *j, struct dfu_session *s, bool *left,
 		if (rc < 0)
 			return engine_fail(j, s, rc);
 		cli_du(&j->rep, CLI_DU_UNPROTECT);
-		set_result(j, "ok, unprotected");
+		cli_job_result(j, "ok, unprotected");
 		return 0;
 	}
 	if (j->dfuse_file)
@@ -668,7 +666,7 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 			  s->dev.vid, s->dev.pid, s->func.bcdDFUVersion,
 			  j->dfuse_file ? "a DfuSe .dfu file cannot be written to it"
 					: "drop -s");
-		set_result(j, "failed: DfuSe options on a plain DFU device");
+		cli_job_result(j, "failed: DfuSe options on a plain DFU device");
 		return CLI_EXIT_USAGE;
 	}
 	if (j->by_address) {
@@ -680,7 +678,7 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 			  "(arm-none-eabi-objcopy -I %s -O binary %s FILE.bin)", o->download,
 			  dfu_fw_format_name(j->fw_format), s->dev.vid, s->dev.pid,
 			  j->fw_format == DFU_FW_IHEX ? "ihex" : "srec", o->download);
-		set_result(j, "refused: %s on a plain DFU device", dfu_fw_format_name(j->fw_format));
+		cli_job_result(j, "refused: %s on a plain DFU device", dfu_fw_format_name(j->fw_format));
 		return CLI_EXIT_DATAERR;
 	}
 	if (o->download) {
@@ -699,7 +697,7 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 		cli_json_event(&j->rep, "written", "\"bytes\":%zu,\"blocks\":%zu,"
 			       "\"requests\":%u", j->fw_len, (j->fw_len + s->xfer - 1) / s->xfer,
 			       s->stats.requests);
-		set_result(j, "ok");
+		cli_job_result(j, "ok");
 		*left = s->gone;
 		return 0;
 	}
@@ -712,7 +710,7 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 			return engine_fail(j, s, rc);
 		if (!k.ok) {
 			cli_error(&j->rep, "cannot write -U %s: %s", o->upload, strerror(errno));
-			set_result(j, "failed: writing -U");
+			cli_job_result(j, "failed: writing -U");
 			return CLI_EXIT_CANTCREAT;
 		}
 		cli_du_bar_end(&j->rep, DFU_PHASE_READ, got);
@@ -724,7 +722,7 @@ static int run_plain(struct cli_job *j, struct dfu_session *s, bool *left)
 			cli_say(&j->rep, "read %zu bytes, -Z expected %lld", got, o->upload_size);
 		cli_say(&j->rep, "read %zu bytes into %s (until a short block)", got, o->upload);
 		cli_json_event(&j->rep, "upload", "\"bytes\":%zu", got);
-		set_result(j, "ok, %zu bytes read", got);
+		cli_job_result(j, "ok, %zu bytes read", got);
 	}
 	return 0;
 }
@@ -763,7 +761,7 @@ static bool suffix_ids_match(struct cli_job *j, const struct dfu_session *s)
 		  "%04x:%04x (run-time %04x:%04x); choose the right file or device (-d), or "
 		  "rebuild the suffix (dfu-suffix -v -p)", j->o->download, x->idVendor,
 		  x->idProduct, s->dev.vid, s->dev.pid, rv & 0xFFFF, rp & 0xFFFF);
-	set_result(j, "failed: the file is for %04x:%04x", x->idVendor, x->idProduct);
+	cli_job_result(j, "failed: the file is for %04x:%04x", x->idVendor, x->idProduct);
 	return false;
 }
 
@@ -839,7 +837,7 @@ static int run_on_device(struct cli_job *j, struct dfu_session *s, struct dfu_re
 	if (o->detach) {
 		/* Already in DFU mode: dfu-util sends a plain DETACH and only warns. */
 		rc = dfu_session_detach_reset(s);
-		set_result(j, "ok, detached");
+		cli_job_result(j, "ok, detached");
 		return rc < 0 ? engine_fail(j, s, rc) : 0;
 	}
 	if (o->download && !suffix_ids_match(j, s))
@@ -857,7 +855,7 @@ static int run_on_device(struct cli_job *j, struct dfu_session *s, struct dfu_re
 		if (ex)
 			return ex;
 		if (!wrote_ob)
-			set_result(j, "ok");
+			cli_job_result(j, "ok");
 	}
 	return watch_return(j, s, r, left, wrote_ob);
 }
@@ -993,7 +991,7 @@ static int refuse_several(struct cli_job *j, const struct dfu_probe *p)
 	cli_error(&j->rep, "%u DFU devices match, %u of them in run-time mode: %s; dfu-flash "
 		  "does not guess which to detach or flash: choose one with -S SERIAL, -p PATH "
 		  "or -d (-l lists them)", p->ndev, p->nruntime, list);
-	set_result(j, "failed: %u matching devices", p->ndev);
+	cli_job_result(j, "failed: %u matching devices", p->ndev);
 	return CLI_EXIT_IOERR;
 }
 
