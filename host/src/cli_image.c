@@ -20,7 +20,6 @@
  * an option-byte write) has no meaning for ranges and is refused.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
