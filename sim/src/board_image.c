@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dfu/dfu_file.h"
+#include "dfu/fw_image.h"
 #include "dfu/error.h"
 #include "sim/board_image.h"
 
@@ -95,9 +96,56 @@ static int load_dfuse(const struct sim_board_spec *spec, struct sim_board *b, co
 	return 0;
 }
 
+/* Intel HEX or S-records: every range at its own address (core's loaders,
+ * fw_image.h), checked whole before the first byte is placed. */
+static int load_by_address(const struct sim_board_spec *spec, struct sim_board *b,
+			   enum dfu_fw_format fmt, const uint8_t *buf, size_t len, char *msg,
+			   size_t cap)
+{
+	struct dfu_diag diag = { 0 };
+	struct dfu_fw_image img;
+	struct dfu_fw_range *ranges;
+	uint8_t *data;
+	size_t nr, nb;
+	int rc;
+
+	if (spec->image_addr_set) {
+		snprintf(msg, cap, "image %s@0x%08X: %s carries its own addresses; drop the @ADDR",
+			 spec->image, (unsigned)spec->image_addr, dfu_fw_format_name(fmt));
+		return DFU_E_USAGE;
+	}
+	dfu_fw_bounds(len, &nr, &nb);
+	ranges = calloc(nr, sizeof(*ranges));
+	data = malloc(nb);
+	if (!ranges || !data) {
+		free(ranges);
+		free(data);
+		snprintf(msg, cap, "image %s: out of memory", spec->image);
+		return DFU_E_NOMEM;
+	}
+	dfu_fw_image_init(&img, ranges, nr, data, nb);
+	rc = fmt == DFU_FW_IHEX ? dfu_fw_load_ihex(&img, buf, len, &diag)
+				: dfu_fw_load_srec(&img, buf, len, &diag);
+	if (rc < 0)
+		snprintf(msg, cap, "image %s: %s", spec->image, diag.msg);
+	for (size_t i = 0; rc == 0 && i < img.nranges; i++)
+		if (img.ranges[i].address < spec->profile->flash_base ||
+		    img.ranges[i].address - spec->profile->flash_base + img.ranges[i].len >
+			    spec->profile->flash_size)
+			rc = outside(spec, img.ranges[i].address, img.ranges[i].len, msg, cap);
+	for (size_t i = 0; rc == 0 && i < img.nranges; i++)
+		if (l4_chip_preload(&b->chip, img.ranges[i].address, dfu_fw_range_data(&img, i),
+				    img.ranges[i].len) < 0)
+			rc = outside(spec, img.ranges[i].address, img.ranges[i].len, msg, cap);
+	free(ranges);
+	free(data);
+	return rc;
+}
+
 int sim_board_load_image(const struct sim_board_spec *spec, struct sim_board *b, char *msg,
 			 size_t cap)
 {
+	enum dfu_fw_format fmt;
 	struct dfu_file_info info;
 	struct dfu_diag diag = { 0 };
 	size_t len;
@@ -111,6 +159,19 @@ int sim_board_load_image(const struct sim_board_spec *spec, struct sim_board *b,
 	if (!buf) {
 		snprintf(msg, cap, "image %s: %s", spec->image, strerror(errno));
 		return DFU_E_IO;
+	}
+	fmt = dfu_fw_detect(buf, len);
+	if (fmt == DFU_FW_IHEX || fmt == DFU_FW_SREC) {
+		rc = load_by_address(spec, b, fmt, buf, len, msg, cap);
+		free(buf);
+		return rc;
+	}
+	if (fmt == DFU_FW_ELF) {
+		snprintf(msg, cap, "image %s: ELF files are not loaded yet; convert it with "
+			 "arm-none-eabi-objcopy -O ihex %s %s.hex", spec->image, spec->image,
+			 spec->image);
+		free(buf);
+		return DFU_E_UNSUPPORTED;
 	}
 	rc = dfu_file_inspect(buf, len, &info, &diag);
 	if (rc < 0) {

@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cli_harness.h"
+#include "dfu/fw_image.h"
 #include "host/cli.h"
 #include "lab/sim_xport.h"
 #include "sim/board_spec.h"
@@ -63,6 +65,75 @@ static void test_an_image_key_preloads_main_flash_before_power_on(void **st)
 	cli_files_remove(&files);
 }
 
+#ifdef DFULAB_FW_FILES
+/* Flash read back after loading FILE: every byte the file places equals
+ * the .bin's byte there; every byte it does not place (objcopy's .bin
+ * fills gaps with zeros) is still erased. */
+static void expect_file_bytes(const char *stem, const char *kind, const uint8_t *bin,
+			      const uint8_t *back, size_t n)
+{
+	static uint8_t text[65536], data[65536];
+	static struct dfu_fw_range ranges[64];
+	struct dfu_fw_image img;
+	struct dfu_diag diag = { 0 };
+	char path[600];
+	size_t len;
+	uint8_t b;
+
+	snprintf(path, sizeof(path), "%s%s", stem, kind);
+	len = cli_read_file(path, text, sizeof(text));
+	dfu_fw_image_init(&img, ranges, 64, data, sizeof(data));
+	assert_int_equal(strstr(kind, "hex") ? dfu_fw_load_ihex(&img, text, len, &diag)
+					     : dfu_fw_load_srec(&img, text, len, &diag), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (dfu_fw_image_byte(&img, 0x08000000u + (uint32_t)i, &b)) {
+			assert_int_equal(b, bin[i]);
+			assert_int_equal(back[i], bin[i]);
+		} else {
+			assert_int_equal(back[i], 0xFF);
+		}
+	}
+}
+#endif
+
+/* image= takes what dfu-flash -D takes by address: the Intel HEX and
+ * S-record files objcopy made of the tiny L412 firmware land at their own
+ * addresses, byte for byte the .bin objcopy made of the same ELF. */
+static void test_an_image_key_loads_hex_and_srec_files_by_address(void **st)
+{
+#ifdef DFULAB_FW_FILES
+	static const char *const kinds[] = { ".hex", ".s19", "-srec_cat.hex", "-srec_cat.s19" };
+	static uint8_t bin[4096], back[4096];
+	struct cli_files files;
+	char spec[600], len[32];
+	size_t n;
+	(void)st;
+
+	n = cli_read_file(DFULAB_FW_FILES ".bin", bin, sizeof(bin));
+	assert_true(n > 64 && n < sizeof(bin));
+	snprintf(len, sizeof(len), "0x08000000:%zu", n);
+	cli_files_init(&files, "sim_xport_fw");
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		snprintf(spec, sizeof(spec), "stm32l412xb,boot0=1,image=%s%s", DFULAB_FW_FILES,
+			 kinds[k]);
+		unlink(files.up);
+		if (flash("--sim", spec, "-a", "0", "-s", len, "-U", files.up, NULL) != 0)
+			fail_msg("%s: %s", kinds[k], err);
+		assert_int_equal(cli_read_file(files.up, back, sizeof(back)), n);
+		expect_file_bytes(DFULAB_FW_FILES, kinds[k], bin, back, n);
+	}
+	cli_files_remove(&files);
+	/* an ELF is refused with the line that converts it */
+	snprintf(spec, sizeof(spec), "stm32l412xb,image=%s.elf", DFULAB_FW_FILES);
+	assert_int_equal(flash("--sim", spec, "-l", NULL), CLI_EXIT_USAGE);
+	assert_non_null(strstr(err, "ELF files are not loaded yet; convert it with "
+				    "arm-none-eabi-objcopy -O ihex"));
+#else
+	(void)st;
+	skip();
+#endif
+}
+
 static void test_errors_name_the_key_and_what_it_takes_as_dfu_sim_does(void **st)
 {
 	struct sim_board_spec s;
@@ -113,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_the_old_sim_grammar_refused_are_accepted),
 		cmocka_unit_test(test_an_image_key_preloads_main_flash_before_power_on),
+		cmocka_unit_test(test_an_image_key_loads_hex_and_srec_files_by_address),
 		cmocka_unit_test(test_errors_name_the_key_and_what_it_takes_as_dfu_sim_does),
 		cmocka_unit_test(test_the_defaults_are_the_board_specifications),
 		cmocka_unit_test(test_help_lists_the_keys_from_the_spec_table),
