@@ -352,7 +352,8 @@ static const struct key keys[] = {
 	{ "quirk", "NAME", "none", "a fault profile from field reports, repeatable; one of those below", FOR_L4,
 	  set_quirk },
 	{ "image", "FILE[@ADDR]", "none: virgin flash, all 0xFF",
-	  "initial main flash: a raw binary at ADDR (default the flash base) or a DfuSe .dfu file",
+	  "initial main flash: a raw binary at ADDR (default the flash base), or an Intel HEX, "
+	  "S-record or DfuSe .dfu file at its own addresses",
 	  FOR_L4, set_image },
 	{ "manifest", "tolerant|wait-reset", "tolerant",
 	  "bitManifestationTolerant, or wait for a bus reset after manifestation", FOR_DFU11,
