@@ -82,18 +82,12 @@ static void fx_free(struct fx *f)
 static int run_v(struct fx *f, ...)
 {
 	const struct cli_capture c = { f->out, f->err, sizeof(f->out), sizeof(f->err) };
-	const char *lead[] = { "--transcript", f->files.tr, NULL };
 	va_list ap;
-	FILE *tr;
 	int rc;
 
 	va_start(ap, f);
-	rc = cli_run_args(&f->lab.x, &c, lead, ap);
+	rc = cli_run_traced(&f->lab.x, &c, f->files.tr, f->trace, sizeof(f->trace), ap);
 	va_end(ap);
-	f->trace[0] = '\0';
-	tr = fopen(f->files.tr, "r");
-	if (tr)
-		cli_slurp(tr, f->trace, sizeof(f->trace));
 	return rc;
 }
 #define run(f, ...) run_v((f), __VA_ARGS__, NULL)

@@ -44,6 +44,19 @@ int cli_run_args(const struct xport *xp, const struct cli_capture *c, const char
 	return rc;
 }
 
+int cli_run_traced(const struct xport *xp, const struct cli_capture *c, const char *path,
+		   char *trace, size_t trace_cap, va_list ap)
+{
+	const char *lead[] = { "--transcript", path, NULL };
+	int rc = cli_run_args(xp, c, lead, ap);
+	FILE *tr = fopen(path, "r");
+
+	trace[0] = '\0';
+	if (tr)
+		cli_slurp(tr, trace, trace_cap);
+	return rc;
+}
+
 void cli_files_init(struct cli_files *files, const char *prefix)
 {
 	int pid = (int)getpid();

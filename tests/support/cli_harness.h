@@ -33,6 +33,11 @@ struct cli_capture {
 int cli_run_args(const struct xport *xp, const struct cli_capture *c, const char *const *lead,
 		 va_list ap);
 
+/* The same with "--transcript PATH" in front of ARGS; the transcript's text
+ * in trace ("" when dfu-flash made none). */
+int cli_run_traced(const struct xport *xp, const struct cli_capture *c, const char *path,
+		   char *trace, size_t trace_cap, va_list ap);
+
 /* DFULAB_TEST_TMP/<prefix>_{fw.bin,up.bin,tr.txt} with the process id in
  * each name; cli_files_init() removes stale upload and transcript files. */
 struct cli_files {
